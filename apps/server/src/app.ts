@@ -1,0 +1,72 @@
+import { readFileSync } from 'node:fs';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { Config } from './config/config.js';
+import { registerErrorHandlers } from './errors.js';
+import healthRoutes from './health/routes.js';
+import imap from './imap/plugin.js';
+import observability from './observability/plugin.js';
+import openapi from './openapi/plugin.js';
+import security from './security/plugin.js';
+import sessions from './sessions/plugin.js';
+import sessionRoutes from './sessions/routes.js';
+import spa from './spa/plugin.js';
+import store from './store/plugin.js';
+import upstream from './upstream/plugin.js';
+
+const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+  version: string;
+};
+
+export interface BuildAppOptions {
+  config: Config;
+  /** Tests pass `false` or their own logger options. */
+  logger?: FastifyServerOptions['logger'];
+}
+
+/** Builds the whole application without listening; `server.ts` listens, tests use `inject()`. */
+export async function buildApp({ config, logger }: BuildAppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: logger ?? {
+      level: config.logLevel,
+      redact: {
+        paths: ['req.headers.cookie', 'req.headers.authorization', 'res.headers["set-cookie"]'],
+        censor: '[redacted]',
+      },
+    },
+    bodyLimit: config.bodyLimitBytes,
+    trustProxy: config.trustProxy,
+    // Long-lived websocket and IDLE work means we close idle keep-alive sockets ourselves on shutdown.
+    forceCloseConnections: 'idle',
+    return503OnClosing: true,
+    requestIdHeader: false,
+    genReqId: () => crypto.randomUUID(),
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.decorate('shuttingDown', false);
+  registerErrorHandlers(app);
+  await app.register(observability);
+  await app.register(openapi, { version });
+  await app.register(security);
+  await app.register(store, { redisUrl: config.redisUrl });
+  await app.register(upstream, { config: config.upstream });
+  await app.register(imap, { ...config.imapPool, connectTimeoutMs: config.upstream.connectTimeoutMs });
+  if (config.session.secretGenerated) {
+    app.log.warn('SESSION_SECRET is not set: using a random one, so a restart signs everyone out');
+  }
+  await app.register(sessions, {
+    serverSecret: config.session.secret,
+    idleTimeoutMs: config.session.idleTimeoutMs,
+    maxAgeMs: config.session.maxAgeMs,
+    apiRateLimitPerMinute: config.apiRateLimitPerMinute,
+  });
+  await app.register(healthRoutes, { config });
+  await app.register(sessionRoutes, {
+    serverSecret: config.session.secret,
+    maxAgeMs: config.session.maxAgeMs,
+    limits: { maxFailuresPerAccount: config.signIn.maxFailuresPerAccount, windowMs: config.signIn.windowMs },
+    maxSignInsPerAddress: config.signIn.maxPerClientAddress,
+  });
+  await app.register(spa, { webDist: config.webDist });
+  return app;
+}

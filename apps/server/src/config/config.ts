@@ -1,0 +1,212 @@
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseUpstreamConfig, type UpstreamConfig } from '../upstream/policy-config.js';
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export interface UpstreamEndpoint {
+  host: string;
+  port: number;
+  /** Implicit TLS (993/465). Plain or STARTTLS otherwise. */
+  secure: boolean;
+}
+
+export interface Config {
+  host: string;
+  port: number;
+  logLevel: LogLevel;
+  /** Absent: sessions and caches live in process memory and only one instance may run. */
+  redisUrl: string | undefined;
+  upstream: UpstreamConfig;
+  /** The IMAP server `/readyz` probes: the fixed one, or none when each domain has its own. */
+  readinessImap: UpstreamEndpoint | undefined;
+  session: {
+    /** Server half of every session's key; sessions survive restarts only if it is stable. */
+    secret: Buffer;
+    secretGenerated: boolean;
+    idleTimeoutMs: number;
+    maxAgeMs: number;
+  };
+  signIn: {
+    maxFailuresPerAccount: number;
+    maxPerClientAddress: number;
+    windowMs: number;
+  };
+  apiRateLimitPerMinute: number;
+  imapPool: {
+    maxPerAccount: number;
+    maxTotal: number;
+    idleTimeoutMs: number;
+    commandTimeoutMs: number;
+    requireTLS: boolean;
+  };
+  webDist: string;
+  trustProxy: boolean | string;
+  bodyLimitBytes: number;
+  shutdownTimeoutMs: number;
+  /** Deadline for each readiness probe of a dependency. */
+  readyTimeoutMs: number;
+}
+
+/** Every bad variable is reported at once so an operator fixes the environment in one pass. */
+export class ConfigError extends Error {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+class EnvReader {
+  readonly problems: string[] = [];
+  constructor(private readonly env: Env) {}
+
+  private raw(name: string): string | undefined {
+    const value = this.env[name]?.trim();
+    return value === '' ? undefined : value;
+  }
+
+  string(name: string, fallback: string): string {
+    return this.raw(name) ?? fallback;
+  }
+
+  optionalString(name: string): string | undefined {
+    return this.raw(name);
+  }
+
+  integer(name: string, fallback: number, min: number, max: number): number {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
+      this.problems.push(`${name}=${JSON.stringify(value)}: expected a whole number from ${min} to ${max}`);
+      return fallback;
+    }
+    return Number(value);
+  }
+
+  boolean(name: string, fallback: boolean): boolean {
+    const value = this.raw(name)?.toLowerCase();
+    if (value === undefined) return fallback;
+    if (['1', 'true', 'yes', 'on'].includes(value)) return true;
+    if (['0', 'false', 'no', 'off'].includes(value)) return false;
+    this.problems.push(`${name}=${JSON.stringify(value)}: expected true or false`);
+    return fallback;
+  }
+
+  oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    if (!(allowed as readonly string[]).includes(value)) {
+      this.problems.push(`${name}=${JSON.stringify(value)}: expected one of ${allowed.join(', ')}`);
+      return fallback;
+    }
+    return value as T;
+  }
+
+  redisUrl(name: string): string | undefined {
+    const value = this.raw(name);
+    if (value === undefined) return undefined;
+    try {
+      const url = new URL(value);
+      if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') throw new Error('scheme');
+    } catch {
+      this.problems.push(`${name}: expected a redis:// or rediss:// URL`);
+      return undefined;
+    }
+    return value;
+  }
+
+  hostname(name: string, fallback: string): string {
+    const value = this.string(name, fallback);
+    if (!/^[A-Za-z0-9.:[\]-]+$/.test(value)) {
+      this.problems.push(`${name}=${JSON.stringify(value)}: expected a host name or IP address`);
+    }
+    return value;
+  }
+}
+
+const defaultWebDist = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../web/dist');
+
+/** Reads and validates the whole configuration from environment variables. Pure: no I/O. */
+export function loadConfig(env: Env = process.env): Config {
+  const read = new EnvReader(env);
+  const trustProxyRaw = read.optionalString('TRUST_PROXY');
+  const upstream = parseUpstreamConfig(env);
+  read.problems.push(...upstream.problems);
+  const config: Config = {
+    host: read.hostname('HOST', '127.0.0.1'),
+    port: read.integer('PORT', 8080, 0, 65535),
+    logLevel: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
+    redisUrl: read.redisUrl('REDIS_URL'),
+    upstream: upstream.config,
+    readinessImap:
+      upstream.config.mode === 'fixed'
+        ? {
+            host: upstream.config.imap.host,
+            port: upstream.config.imap.port,
+            secure: upstream.config.imap.tls === 'tls',
+          }
+        : undefined,
+    session: sessionSecret(read, env),
+    signIn: {
+      maxFailuresPerAccount: read.integer('SIGNIN_MAX_FAILURES_PER_ACCOUNT', 10, 1, 10_000),
+      maxPerClientAddress: read.integer('SIGNIN_MAX_PER_CLIENT_ADDRESS', 30, 1, 100_000),
+      windowMs: read.integer('SIGNIN_WINDOW_S', 900, 1, 86_400) * 1000,
+    },
+    apiRateLimitPerMinute: read.integer('API_RATE_LIMIT_PER_MINUTE', 1200, 1, 1_000_000),
+    imapPool: {
+      maxPerAccount: read.integer('IMAP_MAX_CONNECTIONS_PER_ACCOUNT', 2, 1, 20),
+      maxTotal: read.integer('IMAP_MAX_CONNECTIONS', 4000, 1, 1_000_000),
+      idleTimeoutMs: read.integer('IMAP_IDLE_TIMEOUT_S', 300, 1, 86_400) * 1000,
+      commandTimeoutMs: read.integer('IMAP_COMMAND_TIMEOUT_MS', 30_000, 100, 600_000),
+      requireTLS: read.boolean('IMAP_REQUIRE_TLS', false),
+    },
+    webDist: path.resolve(read.string('WEB_DIST', defaultWebDist)),
+    trustProxy: parseTrustProxy(trustProxyRaw),
+    bodyLimitBytes: read.integer('BODY_LIMIT_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
+    shutdownTimeoutMs: read.integer('SHUTDOWN_TIMEOUT_MS', 10_000, 0, 120_000),
+    readyTimeoutMs: read.integer('READY_TIMEOUT_MS', 2_000, 100, 60_000),
+  };
+  if (read.problems.length > 0) throw new ConfigError(read.problems);
+  return config;
+}
+
+/**
+ * SESSION_SECRET: at least 32 characters, stable across restarts and shared by every instance.
+ * Without it a random one is made, which is fine for a single dev instance only: every restart
+ * signs everyone out. In production (NODE_ENV=production) it is required.
+ */
+function sessionSecret(read: EnvReader, env: Env): Config['session'] {
+  const configured = read.optionalString('SESSION_SECRET');
+  const idleTimeoutMs = read.integer('SESSION_IDLE_TIMEOUT_S', 24 * 3600, 60, 365 * 86_400) * 1000;
+  const maxAgeMs = read.integer('SESSION_MAX_AGE_S', 14 * 86_400, 60, 365 * 86_400) * 1000;
+  if (configured !== undefined && configured.length < 32) {
+    read.problems.push('SESSION_SECRET: must be at least 32 characters (e.g. `openssl rand -base64 48`)');
+  }
+  if (configured === undefined && env.NODE_ENV === 'production') {
+    read.problems.push(
+      'SESSION_SECRET is required in production (at least 32 characters, the same on every instance)',
+    );
+  }
+  return {
+    secret: configured ? Buffer.from(configured, 'utf8') : randomBytes(32),
+    secretGenerated: configured === undefined,
+    idleTimeoutMs,
+    maxAgeMs: Math.max(maxAgeMs, idleTimeoutMs),
+  };
+}
+
+/** `true`/`false`, or a comma-separated list of trusted proxy addresses/CIDRs, as Fastify takes it. */
+function parseTrustProxy(value: string | undefined): boolean | string {
+  if (value === undefined) return false;
+  const lower = value.toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(lower)) return true;
+  if (['0', 'false', 'no', 'off'].includes(lower)) return false;
+  return value;
+}

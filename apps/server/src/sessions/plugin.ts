@@ -1,0 +1,94 @@
+import cookie from '@fastify/cookie';
+import csrf from '@fastify/csrf-protection';
+import rateLimit from '@fastify/rate-limit';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { AppErrors } from '../errors.js';
+import type { RedisStore } from '../store/redis-store.js';
+import { ACCOUNT_SIGNED_OUT_CHANNEL, type LoadedSession, SessionService } from './service.js';
+
+export interface SessionsOptions {
+  serverSecret: Buffer;
+  idleTimeoutMs: number;
+  maxAgeMs: number;
+  /** Requests per client address per minute across the API. */
+  apiRateLimitPerMinute: number;
+}
+
+export interface AuthenticatedSession extends LoadedSession {
+  /** The upstream password, opened with this request's cookie. */
+  password: string;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    sessions: SessionService;
+    /** preHandler: 401 SESSION_REQUIRED unless the request carries a live session. */
+    requireSession: (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
+  }
+  interface FastifyRequest {
+    session: AuthenticatedSession | null;
+  }
+}
+
+export const SESSION_COOKIE = 'ww_session';
+
+export const cookieOptions = {
+  path: '/',
+  httpOnly: true,
+  sameSite: 'strict' as const,
+  // Secure whenever the request came over HTTPS (directly or via a trusted proxy).
+  secure: 'auto' as const,
+};
+
+const stateChanging = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+async function sessionsPlugin(app: FastifyInstance, options: SessionsOptions): Promise<void> {
+  const sessions = new SessionService(app.store, options);
+  app.decorate('sessions', sessions);
+  app.decorateRequest('session', null);
+
+  await app.register(cookie);
+  await app.register(csrf, { cookieOpts: cookieOptions, cookieKey: 'ww_csrf' });
+
+  await app.register(rateLimit, {
+    global: true,
+    max: options.apiRateLimitPerMinute,
+    timeWindow: 60_000,
+    // Shared across instances when Redis is there; a Redis outage must not take sign-in down.
+    ...(app.store.kind === 'redis' ? { redis: (app.store as RedisStore).client, skipOnError: true } : {}),
+    nameSpace: 'ww:ratelimit:api:',
+    allowList: (request) => !request.url.startsWith('/api/'),
+    errorResponseBuilder: (_request, context) => {
+      const seconds = Math.max(1, Math.ceil(context.ttl / 1000));
+      return Object.assign(new AppErrors.RateLimited(seconds), { retryAfterSeconds: seconds });
+    },
+  });
+
+  // Every state-changing API call needs the CSRF token, sign-in included (login CSRF).
+  app.addHook('onRequest', (request, reply, done) => {
+    if (stateChanging.has(request.method) && request.url.startsWith('/api/') && !request.is404) {
+      app.csrfProtection(request, reply, done);
+    } else {
+      done();
+    }
+  });
+
+  app.decorate('requireSession', async (request: FastifyRequest) => {
+    const loaded = await sessions.load(request.cookies[SESSION_COOKIE]);
+    if (!loaded) throw new AppErrors.SessionRequired();
+    const password = sessions.password(loaded);
+    // A cookie whose key secret does not open the credential was forged or altered.
+    if (password === null) throw new AppErrors.SessionRequired();
+    request.session = { ...loaded, password };
+  });
+
+  const unsubscribe = await app.store.subscribe(ACCOUNT_SIGNED_OUT_CHANNEL, (accountKey) => {
+    app.imap
+      .closeAccount(accountKey)
+      .catch((error: unknown) => app.log.warn({ err: error }, 'closing account connections'));
+  });
+  app.addHook('onClose', async () => unsubscribe());
+}
+
+export default fp(sessionsPlugin, { name: 'sessions', dependencies: ['store', 'imap'] });

@@ -1,0 +1,154 @@
+import type { FastifyBaseLogger } from 'fastify';
+import { Redis } from 'ioredis';
+import type { KeyValueStore } from './store.js';
+
+export interface RedisStoreOptions {
+  url: string;
+  commandTimeoutMs: number;
+  log: Pick<FastifyBaseLogger, 'warn'>;
+}
+
+/** Reconnect forever with capped, jittered backoff: Redis coming back must heal the instance. */
+function retryStrategy(attempt: number): number {
+  return Math.min(200 * 2 ** Math.min(attempt, 5), 5_000) + Math.floor(Math.random() * 250);
+}
+
+/**
+ * Redis-backed store. The offline queue is off and every command has a deadline, so a Redis
+ * outage surfaces as a fast error the caller can fall back from, never as requests piling up.
+ */
+export class RedisStore implements KeyValueStore {
+  readonly kind = 'redis' as const;
+  readonly client: Redis;
+  private subscriber: Redis | undefined;
+  private readonly handlers = new Map<string, Set<(message: string) => void>>();
+
+  constructor(private readonly options: RedisStoreOptions) {
+    this.client = new Redis(options.url, {
+      enableOfflineQueue: false,
+      commandTimeout: options.commandTimeoutMs,
+      maxRetriesPerRequest: 1,
+      connectTimeout: Math.max(options.commandTimeoutMs, 2_000),
+      lazyConnect: true,
+      retryStrategy,
+    });
+    this.logErrors(this.client);
+  }
+
+  private logErrors(connection: Redis): void {
+    let lastErrorLog = 0;
+    connection.on('error', (error: Error) => {
+      // ioredis emits an error per failed reconnect; once every 10 s is plenty in the log.
+      if (Date.now() - lastErrorLog > 10_000) {
+        lastErrorLog = Date.now();
+        this.options.log.warn({ err: error }, 'redis connection error');
+      }
+    });
+  }
+
+  /**
+   * Connects, waiting at most `deadlineMs`. Past that, or on failure, the connection keeps being
+   * retried in the background and commands fail fast until it is up.
+   */
+  async connect(deadlineMs = 2_000): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const connecting = this.client.connect();
+    connecting.catch(() => {});
+    try {
+      await Promise.race([
+        connecting,
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(
+            () => reject(new Error(`redis not connected within ${deadlineMs} ms`)),
+            deadlineMs,
+          );
+        }),
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async ping(): Promise<void> {
+    await this.client.ping();
+  }
+
+  get(key: string): Promise<string | null> {
+    return this.client.get(key);
+  }
+
+  async set(key: string, value: string, ttlMs?: number): Promise<void> {
+    if (ttlMs === undefined) await this.client.set(key, value);
+    else await this.client.set(key, value, 'PX', ttlMs);
+  }
+
+  async delete(key: string): Promise<void> {
+    await this.client.del(key);
+  }
+
+  async increment(key: string, ttlMs: number): Promise<{ count: number; resetInMs: number }> {
+    const replies = await this.client.multi().incr(key).pexpire(key, ttlMs, 'NX').pttl(key).exec();
+    const [count, , ttl] = (replies ?? []).map(([error, value]) => {
+      if (error) throw error;
+      return Number(value);
+    });
+    return { count: count ?? 0, resetInMs: ttl !== undefined && ttl > 0 ? ttl : ttlMs };
+  }
+
+  async setAdd(key: string, member: string, ttlMs: number): Promise<void> {
+    await this.client.multi().sadd(key, member).pexpire(key, ttlMs).exec();
+  }
+
+  async setRemove(key: string, member: string): Promise<number> {
+    const replies = await this.client.multi().srem(key, member).scard(key).exec();
+    const remaining = replies?.[1];
+    if (!remaining || remaining[0]) throw remaining?.[0] ?? new Error('redis: no reply');
+    return Number(remaining[1]);
+  }
+
+  setMembers(key: string): Promise<string[]> {
+    return this.client.smembers(key);
+  }
+
+  async publish(channel: string, message: string): Promise<void> {
+    await this.client.publish(channel, message);
+  }
+
+  async subscribe(channel: string, onMessage: (message: string) => void): Promise<() => Promise<void>> {
+    if (!this.subscriber) {
+      // A subscribed connection can do nothing else, so it is a second one. Its offline queue
+      // stays on: SUBSCRIBE may be issued before it is connected and ioredis re-subscribes after
+      // a reconnect.
+      this.subscriber = new Redis(this.options.url, { lazyConnect: false, retryStrategy });
+      this.logErrors(this.subscriber);
+      this.subscriber.on('message', (from: string, message: string) => {
+        for (const handler of this.handlers.get(from) ?? []) handler(message);
+      });
+    }
+    let handlers = this.handlers.get(channel);
+    if (!handlers) {
+      handlers = new Set();
+      this.handlers.set(channel, handlers);
+      await this.subscriber.subscribe(channel);
+    }
+    handlers.add(onMessage);
+    return async () => {
+      handlers.delete(onMessage);
+      if (handlers.size === 0 && this.handlers.get(channel) === handlers) {
+        this.handlers.delete(channel);
+        await this.subscriber?.unsubscribe(channel).catch(() => {});
+      }
+    };
+  }
+
+  async close(): Promise<void> {
+    for (const connection of [this.subscriber, this.client]) {
+      if (!connection || connection.status === 'end') continue;
+      if (connection.status !== 'ready') {
+        connection.disconnect();
+        continue;
+      }
+      await connection.quit().catch(() => connection.disconnect());
+    }
+  }
+}

@@ -1,0 +1,6 @@
+export * from './common.js';
+export * from './errors.js';
+export * from './session.js';
+
+/** Prefix of every REST route; the SPA and the dev proxy depend on it. */
+export const API_PREFIX = '/api';

@@ -1,0 +1,40 @@
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { buildApp } from '@westwind/server';
+import { type Config, loadConfig } from '@westwind/server/config';
+import type { FastifyInstance } from 'fastify';
+import type { StackEnv } from '../../infra/stack/index.ts';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+/** Server configuration pointing at the local stack; `overrides` are environment variables. */
+export function stackConfig(stack: StackEnv, overrides: Record<string, string | undefined> = {}): Config {
+  return loadConfig({
+    IMAP_HOST: stack.IMAP_HOST,
+    IMAP_PORT: String(stack.IMAP_PORT),
+    SMTP_HOST: stack.SMTP_HOST,
+    SMTP_PORT: String(stack.SMTP_PORT),
+    REDIS_URL: stack.REDIS_URL,
+    // The local stack listens on loopback, which the SSRF guard refuses unless allowed.
+    UPSTREAM_ALLOWED_NETWORKS: '127.0.0.0/8',
+    SESSION_SECRET: 'westwind-test-session-secret-0123456789abcdef',
+    WEB_DIST: path.join(repoRoot, 'apps/web/dist'),
+    LOG_LEVEL: 'warn',
+    ...overrides,
+  });
+}
+
+export interface RunningServer {
+  app: FastifyInstance;
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Starts the real app on a free loopback port, as `pnpm start` would. */
+export async function startServer(config: Config): Promise<RunningServer> {
+  const app = await buildApp({ config, logger: { level: process.env.TEST_LOG_LEVEL ?? 'warn' } });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const { port } = app.server.address() as AddressInfo;
+  return { app, url: `http://127.0.0.1:${port}`, close: () => app.close() };
+}
