@@ -1,30 +1,17 @@
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { artifactPath, launchBrowser } from '../support/browser.ts';
-import { type RunningServer, stackConfig, startServer } from '../support/server.ts';
+import { describe, expect, it } from 'vitest';
+import { artifactPath } from '../support/browser.ts';
+import { useAppInBrowser } from '../support/e2e.ts';
 
-const stack = inject('stack');
 
 describe('the app in Chromium', () => {
-  let server: RunningServer;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    server = await startServer(stackConfig(stack));
-    browser = await launchBrowser();
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  const app = useAppInBrowser();
 
   for (const viewport of [
     { name: 'desktop', width: 1280, height: 800 },
     { name: 'phone', width: 375, height: 740 },
   ]) {
     it(`loads and renders the login form (${viewport.name})`, async () => {
-      const context = await browser.newContext({ viewport });
+      const context = await app.browser.newContext({ viewport });
       const page = await context.newPage();
       const problems: string[] = [];
       page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
@@ -34,7 +21,7 @@ describe('the app in Chromium', () => {
       });
       page.on('requestfailed', (request) => problems.push(`requestfailed: ${request.url()}`));
 
-      const response = await page.goto(server.url, { waitUntil: 'networkidle' });
+      const response = await page.goto(app.server.url, { waitUntil: 'networkidle' });
       expect(response?.status()).toBe(200);
       await page.getByRole('heading', { name: 'Sign in to Westwind' }).waitFor();
       const form = page.getByTestId('login-form');

@@ -44,10 +44,15 @@ describe('RedisStore against real Redis', () => {
     const other = new RedisStore({ url: stack.REDIS_URL, commandTimeoutMs: 1_000, log: silentLog });
     await other.connect();
     const channel = `${prefix}events`;
-    const received = new Promise<string>((resolve) => {
-      void other.subscribe(channel, resolve).then(() => store.publish(channel, 'hello'));
-    });
-    await expect(received).resolves.toBe('hello');
+    const received: string[] = [];
+    await other.subscribe(channel, (message) => received.push(message));
+    // Subscribing does not wait for Redis to confirm, so publish until the subscriber hears it.
+    await expect
+      .poll(async () => {
+        await store.publish(channel, 'hello');
+        return received[0];
+      })
+      .toBe('hello');
     await other.close();
   });
 

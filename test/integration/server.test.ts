@@ -1,8 +1,8 @@
-import net from 'node:net';
 import { ErrorCodes } from '@westwind/contract';
 import { buildApp } from '@westwind/server';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { type FakeServer, silentServer } from '../support/fake-servers.ts';
 import { stackConfig } from '../support/server.ts';
 
 const stack = inject('stack');
@@ -46,14 +46,13 @@ describe('GET /readyz', () => {
   });
 
   describe('with an upstream that accepts and never answers', () => {
-    let silent: net.Server;
+    let silent: FakeServer;
     let port: number;
     beforeAll(async () => {
-      silent = net.createServer((socket) => socket.on('error', () => {}));
-      await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
-      port = (silent.address() as net.AddressInfo).port;
+      silent = await silentServer();
+      port = silent.port;
     });
-    afterAll(() => new Promise((resolve) => silent.close(resolve)));
+    afterAll(() => silent.close());
 
     it('reports unavailable within its deadline', async () => {
       const server = await app({ IMAP_PORT: String(port), READY_TIMEOUT_MS: '300' });
@@ -67,19 +66,15 @@ describe('GET /readyz', () => {
   });
 
   it('reports a Redis that does not answer, and keeps serving', async () => {
-    const deadRedis = await new Promise<net.Server>((resolve) => {
-      const server = net.createServer((socket) => socket.on('error', () => {}));
-      server.listen(0, '127.0.0.1', () => resolve(server));
-    });
+    const deadRedis = await silentServer();
     try {
-      const { port } = deadRedis.address() as net.AddressInfo;
-      const server = await app({ REDIS_URL: `redis://127.0.0.1:${port}`, READY_TIMEOUT_MS: '300' });
+      const server = await app({ REDIS_URL: `redis://127.0.0.1:${deadRedis.port}`, READY_TIMEOUT_MS: '300' });
       const response = await server.inject('/readyz');
       expect(response.statusCode).toBe(503);
       expect(response.json().checks['store:redis'].ok).toBe(false);
       expect((await server.inject('/healthz')).statusCode).toBe(200);
     } finally {
-      await new Promise((resolve) => deadRedis.close(resolve));
+      await deadRedis.close();
     }
   });
 });

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import net from 'node:net';
 import { ErrorCodes } from '@westwind/contract';
 import { buildApp } from '@westwind/server';
 import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { addMailUser } from '../../infra/stack/index.ts';
-import { ApiClient } from '../support/api-client.ts';
+import { ApiClient, randomClientAddress } from '../support/api-client.ts';
+import { closedPort, type FakeServer, silentServer } from '../support/fake-servers.ts';
 import { stackConfig } from '../support/server.ts';
 
 const stack = inject('stack');
@@ -75,7 +75,9 @@ describe('POST /api/session', () => {
   });
 
   it('marks the cookie Secure behind a trusted HTTPS proxy', async () => {
-    const client = new ApiClient(await app({ TRUST_PROXY: '127.0.0.1' }));
+    // The request comes from the trusted proxy's address.
+    const proxy = randomClientAddress();
+    const client = new ApiClient(await app({ TRUST_PROXY: proxy }), proxy);
     const response = await client.request({
       method: 'POST',
       url: '/api/session',
@@ -96,7 +98,8 @@ describe('POST /api/session', () => {
 
   it('gives the same answer for a wrong password and an unknown address', async () => {
     const server = await app();
-    const wrongPassword = await new ApiClient(server).signIn(stack.DEMO_USER, 'not-the-password');
+    const user = await newUser();
+    const wrongPassword = await new ApiClient(server).signIn(user.address, 'not-the-password');
     const unknownUser = await new ApiClient(server).signIn(
       `nobody-${randomUUID()}@westwind.test`,
       'whatever',
@@ -122,10 +125,7 @@ describe('POST /api/session', () => {
   });
 
   it('reports an upstream that refuses connections as unavailable', async () => {
-    const closed = net.createServer();
-    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
-    const { port } = closed.address() as net.AddressInfo;
-    await new Promise((resolve) => closed.close(resolve));
+    const port = await closedPort();
     const client = new ApiClient(await app({ IMAP_PORT: String(port) }));
     const response = await client.signIn(stack.DEMO_USER, stack.DEMO_PASSWORD);
     expect(response.statusCode).toBe(503);
@@ -133,14 +133,13 @@ describe('POST /api/session', () => {
   });
 
   describe('with an upstream that accepts and never answers', () => {
-    let silent: net.Server;
+    let silent: FakeServer;
     let port: number;
     beforeAll(async () => {
-      silent = net.createServer((socket) => socket.on('error', () => {}));
-      await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
-      port = (silent.address() as net.AddressInfo).port;
+      silent = await silentServer();
+      port = silent.port;
     });
-    afterAll(() => new Promise((resolve) => silent.close(resolve)));
+    afterAll(() => silent.close());
 
     it('times out with UPSTREAM_TIMEOUT and keeps serving meanwhile', async () => {
       const server = await app({ IMAP_PORT: String(port), UPSTREAM_CONNECT_TIMEOUT_MS: '1500' });
@@ -194,7 +193,7 @@ describe('POST /api/session', () => {
 
   it('throttles 500 wrong passwords from one address and stays responsive', async () => {
     const server = await app({ SIGNIN_MAX_PER_CLIENT_ADDRESS: '20', API_RATE_LIMIT_PER_MINUTE: '100000' });
-    const client = new ApiClient(server, `198.51.100.${Math.floor(Math.random() * 200) + 1}`);
+    const client = new ApiClient(server);
     await client.csrf();
     const statuses: number[] = [];
     for (let batch = 0; batch < 10; batch++) {
@@ -207,7 +206,7 @@ describe('POST /api/session', () => {
     expect(statuses.filter((s) => s === 401).length).toBeLessThanOrEqual(20);
     expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(480);
     // Another client address is not affected.
-    const other = new ApiClient(server, '203.0.113.7');
+    const other = new ApiClient(server);
     expect((await other.signIn(stack.DEMO_USER, stack.DEMO_PASSWORD)).statusCode).toBe(200);
   });
 });
@@ -358,7 +357,7 @@ describe('what the store holds', () => {
           else if (type === 'set') dump.push(...(await redis.smembers(key)));
           else if (type === 'hash') dump.push(...Object.entries(await redis.hgetall(key)).flat());
           else if (type === 'list') dump.push(...(await redis.lrange(key, 0, -1)));
-          else if (type === 'zset') dump.push(...(await redis.zrange(key, 0, -1)));
+          else if (type === 'zset') dump.push(...(await redis.zrange(key, '0', '-1')));
         }
       } while (cursor !== '0');
     } finally {

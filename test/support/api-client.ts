@@ -1,4 +1,9 @@
+import { randomInt } from 'node:crypto';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
+
+export function randomClientAddress(): string {
+  return `198.18.${randomInt(256)}.${randomInt(1, 255)}`;
+}
 
 /**
  * A browser-like client over `app.inject`: keeps cookies, fetches a CSRF token once and sends it
@@ -8,9 +13,13 @@ export class ApiClient {
   readonly cookies = new Map<string, string>();
   private csrfToken: string | undefined;
 
+  /**
+   * Each client gets its own address from the benchmarking range by default, so per-address
+   * rate limits kept in the shared Redis never carry over between tests or runs.
+   */
   constructor(
     private readonly app: FastifyInstance,
-    private readonly remoteAddress = '127.0.0.1',
+    private readonly remoteAddress = randomClientAddress(),
   ) {}
 
   /** Shares this client's cookies with another app instance (another server behind a balancer). */

@@ -14,6 +14,13 @@ import spa from './spa/plugin.js';
 import store from './store/plugin.js';
 import upstream from './upstream/plugin.js';
 
+// Re-exported so that code importing the built app also sees the decorators and request
+// properties these plugins add to Fastify's types.
+export type { ImapPluginOptions } from './imap/plugin.js';
+export type { AuthenticatedSession } from './sessions/plugin.js';
+export type { StorePluginOptions } from './store/plugin.js';
+export type { UpstreamService } from './upstream/plugin.js';
+
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
   version: string;
 };

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseUpstreamConfig, type UpstreamConfig } from '../upstream/policy-config.js';
+import { type Env, EnvReader } from './env-reader.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -59,56 +60,9 @@ export class ConfigError extends Error {
   }
 }
 
-type Env = Record<string, string | undefined>;
-
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
-class EnvReader {
-  readonly problems: string[] = [];
-  constructor(private readonly env: Env) {}
-
-  private raw(name: string): string | undefined {
-    const value = this.env[name]?.trim();
-    return value === '' ? undefined : value;
-  }
-
-  string(name: string, fallback: string): string {
-    return this.raw(name) ?? fallback;
-  }
-
-  optionalString(name: string): string | undefined {
-    return this.raw(name);
-  }
-
-  integer(name: string, fallback: number, min: number, max: number): number {
-    const value = this.raw(name);
-    if (value === undefined) return fallback;
-    if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
-      this.problems.push(`${name}=${JSON.stringify(value)}: expected a whole number from ${min} to ${max}`);
-      return fallback;
-    }
-    return Number(value);
-  }
-
-  boolean(name: string, fallback: boolean): boolean {
-    const value = this.raw(name)?.toLowerCase();
-    if (value === undefined) return fallback;
-    if (['1', 'true', 'yes', 'on'].includes(value)) return true;
-    if (['0', 'false', 'no', 'off'].includes(value)) return false;
-    this.problems.push(`${name}=${JSON.stringify(value)}: expected true or false`);
-    return fallback;
-  }
-
-  oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
-    const value = this.raw(name);
-    if (value === undefined) return fallback;
-    if (!(allowed as readonly string[]).includes(value)) {
-      this.problems.push(`${name}=${JSON.stringify(value)}: expected one of ${allowed.join(', ')}`);
-      return fallback;
-    }
-    return value as T;
-  }
-
+class ConfigReader extends EnvReader {
   redisUrl(name: string): string | undefined {
     const value = this.raw(name);
     if (value === undefined) return undefined;
@@ -135,8 +89,8 @@ const defaultWebDist = path.resolve(path.dirname(fileURLToPath(import.meta.url))
 
 /** Reads and validates the whole configuration from environment variables. Pure: no I/O. */
 export function loadConfig(env: Env = process.env): Config {
-  const read = new EnvReader(env);
-  const trustProxyRaw = read.optionalString('TRUST_PROXY');
+  const read = new ConfigReader(env);
+  const trustProxyRaw = read.raw('TRUST_PROXY');
   const upstream = parseUpstreamConfig(env);
   read.problems.push(...upstream.problems);
   const config: Config = {
@@ -182,8 +136,8 @@ export function loadConfig(env: Env = process.env): Config {
  * Without it a random one is made, which is fine for a single dev instance only: every restart
  * signs everyone out. In production (NODE_ENV=production) it is required.
  */
-function sessionSecret(read: EnvReader, env: Env): Config['session'] {
-  const configured = read.optionalString('SESSION_SECRET');
+function sessionSecret(read: ConfigReader, env: Env): Config['session'] {
+  const configured = read.raw('SESSION_SECRET');
   const idleTimeoutMs = read.integer('SESSION_IDLE_TIMEOUT_S', 24 * 3600, 60, 365 * 86_400) * 1000;
   const maxAgeMs = read.integer('SESSION_MAX_AGE_S', 14 * 86_400, 60, 365 * 86_400) * 1000;
   if (configured !== undefined && configured.length < 32) {

@@ -129,7 +129,11 @@ export class RedisStore implements KeyValueStore {
     if (!handlers) {
       handlers = new Set();
       this.handlers.set(channel, handlers);
-      await this.subscriber.subscribe(channel);
+      // Not awaited: with Redis down the reply would only come once it is back, and nobody should
+      // wait for that; ioredis sends the SUBSCRIBE as soon as the connection is up.
+      this.subscriber.subscribe(channel).catch((error: unknown) => {
+        this.options.log.warn({ err: error, channel }, 'redis subscribe failed');
+      });
     }
     handlers.add(onMessage);
     return async () => {

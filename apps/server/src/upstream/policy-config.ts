@@ -10,6 +10,7 @@
  * In every mode each server name is resolved at sign-in and every address it resolves to must
  * pass the SSRF guard (ip-policy.ts) unless it lies in UPSTREAM_ALLOWED_NETWORKS.
  */
+import { type Env, EnvReader } from '../config/env-reader.js';
 import { type Cidr, parseCidr } from './ip-policy.js';
 import { type NamePattern, normaliseHost, parseNamePattern } from './names.js';
 
@@ -61,8 +62,6 @@ export type UpstreamConfig = UpstreamCommon &
     | { mode: 'discover'; discovery: DiscoverySettings }
   );
 
-type Env = Record<string, string | undefined>;
-
 /** Implicit-TLS ports; any other port defaults to STARTTLS when a spec names no mode. */
 const IMPLICIT_TLS_PORTS = new Set([993, 465]);
 
@@ -105,41 +104,7 @@ export function parseServerSpec(text: string): UpstreamServer | string {
   return { host, port, tls: mode };
 }
 
-class Reader {
-  readonly problems: string[] = [];
-  constructor(private readonly env: Env) {}
-
-  raw(name: string): string | undefined {
-    const value = this.env[name]?.trim();
-    return value === '' ? undefined : value;
-  }
-
-  integer(name: string, fallback: number, min: number, max: number): number {
-    const value = this.raw(name);
-    if (value === undefined) return fallback;
-    if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
-      this.problems.push(`${name}=${JSON.stringify(value)}: expected a whole number from ${min} to ${max}`);
-      return fallback;
-    }
-    return Number(value);
-  }
-
-  boolean(name: string, fallback: boolean): boolean {
-    const value = this.raw(name)?.toLowerCase();
-    if (value === undefined) return fallback;
-    if (['1', 'true', 'yes', 'on'].includes(value)) return true;
-    if (['0', 'false', 'no', 'off'].includes(value)) return false;
-    this.problems.push(`${name}=${JSON.stringify(value)}: expected true or false`);
-    return fallback;
-  }
-
-  list(name: string): string[] {
-    return (this.raw(name) ?? '')
-      .split(',')
-      .map((item) => item.trim())
-      .filter((item) => item !== '');
-  }
-
+class Reader extends EnvReader {
   patterns(name: string, what: string): NamePattern[] {
     const patterns: NamePattern[] = [];
     for (const item of this.list(name)) {
