@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { artifactPath } from '../support/browser.ts';
 import { useAppInBrowser } from '../support/e2e.ts';
 
-
 describe('the app in Chromium', () => {
   const app = useAppInBrowser();
 
