@@ -1,0 +1,69 @@
+import { randomUUID } from 'node:crypto';
+import { ImapFlow } from 'imapflow';
+import { describe, expect, inject, it } from 'vitest';
+import { parseSeedArgs, runSeed } from '../../infra/seed/cli.ts';
+import { addMailUser } from '../../infra/stack/index.ts';
+
+const stack = inject('stack');
+
+describe('the seed generator against the real Dovecot', () => {
+  it('fills a mailbox that IMAP serves with the folders, counts, flags and threads written', async () => {
+    const address = `seed-${randomUUID().slice(0, 8)}@westwind.test`;
+    const password = `pw-${randomUUID()}`;
+    await addMailUser(address, password);
+    const options = parseSeedArgs(['--user', address, '--count', '60', '--quiet', '--workers', '0'], {
+      MAIL_ROOT: stack.MAIL_ROOT,
+      DOVECOT_CONFIG: stack.DOVECOT_CONFIG,
+      DEMO_USER: stack.DEMO_USER,
+    });
+    if (options === 'help') throw new Error('unexpected help');
+    const { stats } = await runSeed(options);
+    expect(stats.folders.INBOX?.messages).toBe(60);
+
+    const client = new ImapFlow({
+      host: stack.IMAP_HOST,
+      port: stack.IMAP_PORT,
+      secure: false,
+      auth: { user: address, pass: password },
+      logger: false,
+    });
+    client.on('error', () => {});
+    await client.connect();
+    try {
+      const folders = await client.list();
+      const byPath = new Map(folders.map((f) => [f.path, f]));
+      for (const [path, written] of Object.entries(stats.folders)) {
+        const status = await client.status(path, { messages: true });
+        expect(status && status.messages, path).toBe(written.messages);
+      }
+      const specialUses = new Set(folders.map((f) => f.specialUse).filter(Boolean));
+      for (const use of ['\\Sent', '\\Drafts', '\\Trash', '\\Junk', '\\Archive'])
+        expect(specialUses).toContain(use);
+      expect([...byPath.keys()].some((path) => path.split('/').length >= 3)).toBe(true);
+      expect(byPath.has('Reçus')).toBe(true);
+
+      const lock = await client.getMailboxLock('INBOX');
+      try {
+        const flags = { seen: 0, answered: 0 };
+        let replies = 0;
+        let nonAscii = 0;
+        for await (const message of client.fetch('1:*', { envelope: true, flags: true })) {
+          if (message.flags?.has('\\Seen')) flags.seen += 1;
+          if (message.flags?.has('\\Answered')) flags.answered += 1;
+          if (message.envelope?.inReplyTo) replies += 1;
+          if (/[^\x00-\x7f]/.test(message.envelope?.subject ?? '')) nonAscii += 1;
+        }
+        expect(flags.seen).toBeGreaterThan(0);
+        expect(flags.seen).toBeLessThan(60);
+        expect(flags.answered).toBeGreaterThan(0);
+        expect(replies).toBeGreaterThan(0);
+        // RFC 2047 subjects come back decoded.
+        expect(nonAscii).toBeGreaterThan(0);
+      } finally {
+        lock.release();
+      }
+    } finally {
+      await client.logout();
+    }
+  });
+});
