@@ -7,12 +7,12 @@ import { ENV_FILE, notRootMessage } from './layout.js';
 
 const USAGE = `usage: pnpm stack <command>
 
-  up                       start Dovecot, SMTP submission and Redis (idempotent); prints the env
-  down                     stop what \`up\` started
-  status                   show each service; exit 0 when up, 3 when not
-  env                      print .run/stack.env (shell KEY=value lines)
+  up                         start Dovecot, SMTP submission and Redis (idempotent); prints the env
+  down                       stop what \`up\` started
+  status                     show each service; exit 0 when up, 3 when not
+  env                        print .run/stack.env (shell KEY=value lines)
   user add ADDRESS PASSWORD  add a mail user or change its password
-  seed ...                 fill mailboxes (infra/seed)
+  seed ...                   fill mailboxes (infra/seed)
 `;
 
 // Commands that start, stop or write anything need root; reading state does not.

@@ -11,6 +11,14 @@
  *   user (e.g. under a 0700 home directory): they then live in
  *   `/var/lib/westwind-stack/<hash>/` and `.run/mail`, `.run/passwd` are symlinks to them.
  *
+ * Extending Dovecot (e.g. the push_notification plugin for the push benchmark): put settings in
+ * `.run/dovecot-extra.conf`; the generated config includes it last, so it can append to
+ * `mail_plugins` or add `plugin {}` settings, and the next `up` restarts Dovecot with it.
+ *
+ * Redis: `REDIS_URL` from the environment wins; otherwise the shared 127.0.0.1:6379 if it
+ * answers; otherwise (or with WESTWIND_STACK_OWN_REDIS=1) a private `redis-server` that
+ * `down` stops again.
+ *
  * Mail store layout, for code that writes messages directly (the seed generator):
  * - A user's home is `mailHome(env, address)` = `${MAIL_ROOT}/${address lower-cased}`, and
  *   the mailbox root is `${home}/Maildir` (`mail_location = maildir:~/Maildir`).

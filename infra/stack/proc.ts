@@ -3,7 +3,7 @@
 // in the monorepo without pulling in smtp-server or imapflow.
 import { execFile } from 'node:child_process';
 import { constants as fsConstants } from 'node:fs';
-import { open, readFile, rm, stat } from 'node:fs/promises';
+import { chmod, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -73,9 +73,20 @@ export async function livePid(pidFile: string, marker: string): Promise<number |
   try {
     const cmdline = (await readFile(`/proc/${pid}/cmdline`, 'utf8')).replaceAll('\0', ' ');
     return cmdline.includes(marker) ? pid : null;
-  } catch {
-    return null;
+  } catch (error) {
+    // Dovecot's master is non-dumpable, so a non-root `status` may not read its command line;
+    // a live pid from our own pid file is the best evidence available then.
+    const code = (error as NodeJS.ErrnoException).code;
+    return code === 'EACCES' || code === 'EPERM' ? pid : null;
   }
+}
+
+/** Atomically (re)writes a world-readable pid file, so `status` works without root. */
+export async function writePidFile(path: string, pid: number): Promise<void> {
+  const tmp = `${path}.${process.pid}.tmp`;
+  await writeFile(tmp, `${pid}\n`);
+  await chmod(tmp, 0o644);
+  await rename(tmp, path);
 }
 
 /** SIGTERM, wait, then SIGKILL; resolves once the process is gone. */

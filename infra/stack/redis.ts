@@ -1,13 +1,14 @@
 // Redis for the stack: an explicit REDIS_URL wins, then a Redis this stack started earlier,
-// then the machine's shared one on 6379, and only then a private redis-server.
+// then the machine's shared one on 6379 (unless WESTWIND_STACK_OWN_REDIS=1), and only then a
+// private redis-server.
 import { spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
-import { rm, writeFile } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ensureAptPackages } from './dovecot.js';
 import type { Layout } from './layout.js';
 import { probeRedis } from './probes.js';
-import { livePid, pickPort, tailFile, terminate, waitFor } from './proc.js';
+import { livePid, pickPort, tailFile, terminate, waitFor, writePidFile } from './proc.js';
 
 const SHARED_URL = 'redis://127.0.0.1:6379';
 
@@ -28,7 +29,8 @@ export async function ensureRedis(
     return explicit;
   }
   if ((await ownRedisPid(layout)) && previousUrl && (await probeRedis(previousUrl))) return previousUrl;
-  if (await probeRedis(SHARED_URL)) return SHARED_URL;
+  // WESTWIND_STACK_OWN_REDIS=1 skips the shared instance, for runs that must not touch it.
+  if (process.env.WESTWIND_STACK_OWN_REDIS !== '1' && (await probeRedis(SHARED_URL))) return SHARED_URL;
 
   await ensureAptPackages(['redis-server'], ['/usr/bin/redis-server'], log);
   const previousPort = previousUrl ? Number(new URL(previousUrl).port) : undefined;
@@ -56,7 +58,7 @@ export async function ensureRedis(
     );
     if (!child.pid) throw new Error('could not spawn redis-server');
     child.unref();
-    await writeFile(layout.redisPidFile, `${child.pid}\n`);
+    await writePidFile(layout.redisPidFile, child.pid);
     log(`redis-server started (pid ${child.pid}, port ${port})`);
   } finally {
     closeSync(out);

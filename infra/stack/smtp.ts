@@ -4,7 +4,7 @@ import { closeSync, existsSync, openSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Layout, LOCAL_DOMAIN } from './layout.js';
-import { livePid, tailFile, terminate } from './proc.js';
+import { livePid, tailFile, terminate, writePidFile } from './proc.js';
 
 export interface SmtpConfig {
   smtpPort: number;
@@ -82,7 +82,7 @@ export async function startSmtp(
     const pid = child.pid;
     if (!pid) throw new Error(`could not spawn the SMTP submission server\n${await tailFile(logFile, 20)}`);
     child.unref();
-    await writeFile(layout.smtpPidFile, `${pid}\n`);
+    await writePidFile(layout.smtpPidFile, pid);
     await writeFile(configFile(layout), `${JSON.stringify(config)}\n`);
     log(`smtp submission started (pid ${pid}, port ${config.smtpPort})`);
     return pid;

@@ -1,5 +1,5 @@
 // Orchestration of up / down / status. See index.ts for the public contract.
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -15,7 +15,7 @@ import {
 import { readStackEnv, type StackEnv, writeStackEnv } from './env.js';
 import { type Layout, notRootMessage, peekLayout, RUN_DIR, resolveLayout } from './layout.js';
 import { probeImap, probeRedis, probeSmtp } from './probes.js';
-import { isPortFree, pickPort, tailFile, waitFor, withFileLock } from './proc.js';
+import { isPortFree, pickPort, tailFile, waitFor, withFileLock, writePidFile } from './proc.js';
 import { ensureRedis, ownRedisPid, stopOwnRedis } from './redis.js';
 import { runningSmtpConfig, smtpLogFile, smtpPid, startSmtp, stopSmtp } from './smtp.js';
 import { DEMO_PASSWORD, DEMO_USER, SEED_USERS, upsertUsers } from './users.js';
@@ -74,10 +74,10 @@ export async function stackUp(options: { log?: (line: string) => void } = {}): P
       await stopDovecot(layout, { imapPort, lmtpPort });
       dovecot = null;
     }
-    await ensureInotifyInstances(2_048, log);
+    await ensureInotifyInstances(8_192, log);
     if (dovecot === null) await startDovecot(layout, log);
     // Adopted via base_dir/master.pid (our pid file was lost): record it for `down`.
-    else await writeFile(layout.dovecotPidFile, `${dovecot}\n`);
+    else await writePidFile(layout.dovecotPidFile, dovecot);
 
     let smtp = await smtpPid(layout);
     const running = smtp !== null ? await runningSmtpConfig(layout) : null;
