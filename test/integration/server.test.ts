@@ -1,22 +1,9 @@
 import { ErrorCodes } from '@westwind/contract';
-import { buildApp } from '@westwind/server';
-import type { FastifyInstance } from 'fastify';
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeServer, silentServer } from '../support/fake-servers.ts';
-import { stackConfig } from '../support/server.ts';
+import { useApps } from '../support/server.ts';
 
-const stack = inject('stack');
-const apps: FastifyInstance[] = [];
-
-async function app(overrides: Record<string, string | undefined> = {}): Promise<FastifyInstance> {
-  const instance = await buildApp({ config: stackConfig(stack, overrides), logger: false });
-  apps.push(instance);
-  return instance;
-}
-
-afterEach(async () => {
-  await Promise.all(apps.splice(0).map((a) => a.close()));
-});
+const app = useApps();
 
 describe('GET /healthz', () => {
   it('answers ok without touching dependencies', async () => {

@@ -1,26 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { ErrorCodes } from '@westwind/contract';
-import { buildApp } from '@westwind/server';
-import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { addMailUser } from '../../infra/stack/index.ts';
 import { ApiClient, randomClientAddress } from '../support/api-client.ts';
 import { closedPort, type FakeServer, silentServer } from '../support/fake-servers.ts';
-import { stackConfig } from '../support/server.ts';
+import { useApps } from '../support/server.ts';
 
 const stack = inject('stack');
-const apps: FastifyInstance[] = [];
-
-async function app(overrides: Record<string, string | undefined> = {}): Promise<FastifyInstance> {
-  const instance = await buildApp({ config: stackConfig(stack, overrides), logger: false });
-  apps.push(instance);
-  return instance;
-}
-
-afterEach(async () => {
-  await Promise.all(apps.splice(0).map((a) => a.close()));
-});
+const app = useApps();
 
 /** A fresh mail user, so tests never share rate-limit counters or sessions. */
 async function newUser(password = `pw-${randomUUID()}`): Promise<{ address: string; password: string }> {
@@ -314,13 +302,14 @@ describe('DELETE /api/session', () => {
   });
 
   it('rotates the session id at sign-in', async () => {
-    const client = new ApiClient(await app());
+    const server = await app();
+    const client = new ApiClient(server);
     expect((await client.signIn(stack.DEMO_USER, stack.DEMO_PASSWORD)).statusCode).toBe(200);
     const before = client.cookies.get('ww_session')!;
     expect((await client.signIn(stack.DEMO_USER, stack.DEMO_PASSWORD)).statusCode).toBe(200);
     const after = client.cookies.get('ww_session')!;
     expect(after).not.toBe(before);
-    const stale = new ApiClient(apps[apps.length - 1]!);
+    const stale = new ApiClient(server);
     stale.cookies.set('ww_session', before);
     expect((await stale.session()).statusCode).toBe(401);
   });

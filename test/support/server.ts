@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { buildApp } from '@westwind/server';
 import { type Config, loadConfig } from '@westwind/server/config';
 import type { FastifyInstance } from 'fastify';
+import { afterEach, inject } from 'vitest';
 import type { StackEnv } from '../../infra/stack/index.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -37,4 +38,20 @@ export async function startServer(config: Config): Promise<RunningServer> {
   await app.listen({ host: '127.0.0.1', port: 0 });
   const { port } = app.server.address() as AddressInfo;
   return { app, url: `http://127.0.0.1:${port}`, close: () => app.close() };
+}
+
+/**
+ * For an integration file: `app(overrides)` builds the real app against the local stack (not
+ * listening; use `inject`), and every app built in a test is closed after it.
+ */
+export function useApps(): (overrides?: Record<string, string | undefined>) => Promise<FastifyInstance> {
+  const apps: FastifyInstance[] = [];
+  afterEach(async () => {
+    await Promise.all(apps.splice(0).map((app) => app.close()));
+  });
+  return async (overrides = {}) => {
+    const app = await buildApp({ config: stackConfig(inject('stack'), overrides), logger: false });
+    apps.push(app);
+    return app;
+  };
 }
