@@ -16,6 +16,12 @@ export const AppErrors = {
   UnknownDomain: createError(ErrorCodes.UNKNOWN_DOMAIN, 'This server does not serve mail for %s', 400),
   HostNotAllowed: createError(ErrorCodes.HOST_NOT_ALLOWED, 'The mail server for %s is not allowed here', 400),
   MailboxNotFound: createError(ErrorCodes.MAILBOX_NOT_FOUND, 'The folder does not exist', 404),
+  MailboxExists: createError(ErrorCodes.MAILBOX_EXISTS, 'A folder with that name already exists', 409),
+  MailboxProtected: createError(ErrorCodes.MAILBOX_PROTECTED, '%s', 409),
+  InvalidMailboxName: createError(ErrorCodes.INVALID_MAILBOX_NAME, '%s', 400),
+  MessageNotFound: createError(ErrorCodes.MESSAGE_NOT_FOUND, 'The message no longer exists', 404),
+  AttachmentNotFound: createError(ErrorCodes.ATTACHMENT_NOT_FOUND, 'The attachment does not exist', 404),
+  InvalidCursor: createError(ErrorCodes.INVALID_CURSOR, 'The page cursor is not valid; start again from the top', 400),
   QuotaExceeded: createError(ErrorCodes.QUOTA_EXCEEDED, 'The mailbox is over its quota', 507),
   TooManyConnections: createError(
     ErrorCodes.TOO_MANY_CONNECTIONS,

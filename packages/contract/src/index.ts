@@ -1,5 +1,7 @@
 export * from './common.js';
 export * from './errors.js';
+export * from './mailbox.js';
+export * from './message.js';
 export * from './session.js';
 
 /** Prefix of every REST route; the SPA and the dev proxy depend on it. */
