@@ -5,6 +5,9 @@ import type { Config } from './config/config.js';
 import { registerErrorHandlers } from './errors.js';
 import healthRoutes from './health/routes.js';
 import imap from './imap/plugin.js';
+import mailboxRoutes from './mailboxes/routes.js';
+import messageRoutes from './messages/routes.js';
+import messageViewRoutes from './messages/view-routes.js';
 import observability from './observability/plugin.js';
 import openapi from './openapi/plugin.js';
 import security from './security/plugin.js';
@@ -74,6 +77,9 @@ export async function buildApp({ config, logger }: BuildAppOptions): Promise<Fas
     limits: { maxFailuresPerAccount: config.signIn.maxFailuresPerAccount, windowMs: config.signIn.windowMs },
     maxSignInsPerAddress: config.signIn.maxPerClientAddress,
   });
+  await app.register(mailboxRoutes);
+  await app.register(messageRoutes);
+  await app.register(messageViewRoutes);
   await app.register(spa, { webDist: config.webDist });
   return app;
 }

@@ -21,7 +21,11 @@ export const AppErrors = {
   InvalidMailboxName: createError(ErrorCodes.INVALID_MAILBOX_NAME, '%s', 400),
   MessageNotFound: createError(ErrorCodes.MESSAGE_NOT_FOUND, 'The message no longer exists', 404),
   AttachmentNotFound: createError(ErrorCodes.ATTACHMENT_NOT_FOUND, 'The attachment does not exist', 404),
-  InvalidCursor: createError(ErrorCodes.INVALID_CURSOR, 'The page cursor is not valid; start again from the top', 400),
+  InvalidCursor: createError(
+    ErrorCodes.INVALID_CURSOR,
+    'The page cursor is not valid; start again from the top',
+    400,
+  ),
   QuotaExceeded: createError(ErrorCodes.QUOTA_EXCEEDED, 'The mailbox is over its quota', 507),
   TooManyConnections: createError(
     ErrorCodes.TOO_MANY_CONNECTIONS,

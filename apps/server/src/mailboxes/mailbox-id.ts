@@ -1,0 +1,15 @@
+/**
+ * Mailbox ids are the base64url of the UTF-8 IMAP path: opaque, URL-safe whatever the path holds
+ * (`/`, `.`, `%`, `*`, quotes, non-ASCII). Decoding validates, so a forged id is a clean 404.
+ */
+export function mailboxIdOf(path: string): string {
+  return Buffer.from(path, 'utf8').toString('base64url');
+}
+
+export function mailboxPathOf(id: string): string | null {
+  if (!/^[A-Za-z0-9_-]+$/.test(id)) return null;
+  const path = Buffer.from(id, 'base64url').toString('utf8');
+  // Round-trip check: rejects non-canonical base64 and invalid UTF-8 (decoded as U+FFFD).
+  if (path === '' || mailboxIdOf(path) !== id || /[\u0000-\u001f\u007f]/.test(path)) return null;
+  return path;
+}
