@@ -140,7 +140,8 @@ export class RedisStore implements KeyValueStore {
       handlers.delete(onMessage);
       if (handlers.size === 0 && this.handlers.get(channel) === handlers) {
         this.handlers.delete(channel);
-        await this.subscriber?.unsubscribe(channel).catch(() => {});
+        // Not awaited, for the same reason as SUBSCRIBE: with Redis down it would wait for its return.
+        this.subscriber?.unsubscribe(channel).catch(() => {});
       }
     };
   }
