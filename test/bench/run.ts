@@ -8,10 +8,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Scenario, ScenarioResult } from './harness.ts';
 import { bundle } from './scenarios/bundle.ts';
+import { listCold, listWarm } from './scenarios/list.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, '../..');
-const scenarios: Scenario[] = [bundle];
+const scenarios: Scenario[] = [bundle, listCold, listWarm];
 
 const wanted = process.argv.slice(2);
 const unknown = wanted.filter((name) => !scenarios.some((s) => s.name === name));
