@@ -24,19 +24,26 @@ if (unknown.length > 0) {
 }
 const selected = wanted.length > 0 ? scenarios.filter((s) => wanted.includes(s.name)) : scenarios;
 
+// results.json holds only figures, one object per scenario; verdicts.json the targets and notes.
 const resultsPath = path.join(here, 'results.json');
-let results: Record<string, ScenarioResult> = {};
-try {
-  results = JSON.parse(readFileSync(resultsPath, 'utf8')) as Record<string, ScenarioResult>;
-} catch {
-  // first run
+const verdictsPath = path.join(here, 'verdicts.json');
+function readJson<T>(file: string): Record<string, T> {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as Record<string, T>;
+  } catch {
+    return {};
+  }
 }
+const figures = readJson<ScenarioResult['figures']>(resultsPath);
+const verdicts = readJson<Omit<ScenarioResult, 'figures'>>(verdictsPath);
 
 let failures = 0;
 for (const scenario of selected) {
   process.stdout.write(`→ ${scenario.name}: ${scenario.description}\n`);
   try {
-    results[scenario.name] = await scenario.run();
+    const { figures: measured, ...verdict } = await scenario.run();
+    figures[scenario.name] = measured;
+    verdicts[scenario.name] = verdict;
   } catch (error) {
     failures += 1;
     process.stderr.write(
@@ -44,6 +51,9 @@ for (const scenario of selected) {
     );
   }
 }
+const results: Record<string, ScenarioResult> = Object.fromEntries(
+  Object.entries(figures).map(([name, f]) => [name, { figures: f, ...verdicts[name] }]),
+);
 
 const rows = Object.entries(results).map(([name, result]) => {
   const figures = Object.entries(result.figures)
@@ -57,7 +67,8 @@ const table = ['| scenario | figures | target | verdict | notes |', '|---|---|--
 );
 process.stdout.write(`\n${table}\n`);
 
-writeFileSync(resultsPath, `${JSON.stringify(results, null, 2)}\n`);
+writeFileSync(resultsPath, `${JSON.stringify(figures, null, 2)}\n`);
+writeFileSync(verdictsPath, `${JSON.stringify(verdicts, null, 2)}\n`);
 const machine = `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
 const docPath = path.join(repoRoot, 'docs/PERFORMANCE.md');
 const doc = readFileSync(docPath, 'utf8');

@@ -49,6 +49,11 @@ export async function buildApp({ config, logger }: BuildAppOptions): Promise<Fas
     // Long-lived websocket and IDLE work means we close idle keep-alive sockets ourselves on shutdown.
     forceCloseConnections: 'idle',
     return503OnClosing: true,
+    // Unknown body fields are an error, not silently dropped; types are coerced only where
+    // strings must become numbers or arrays (query strings, path parameters).
+    ajv: {
+      customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false },
+    },
     requestIdHeader: false,
     genReqId: () => crypto.randomUUID(),
   }).withTypeProvider<TypeBoxTypeProvider>();

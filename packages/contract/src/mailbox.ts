@@ -23,8 +23,8 @@ export const Mailbox = Type.Object(
     id: Type.String(),
     path: Type.String({ description: 'Full IMAP path, decoded to UTF-8' }),
     name: Type.String({ description: 'Last segment of the path, for display' }),
-    parentId: Type.Union([Type.String(), Type.Null()]),
-    delimiter: Type.Union([Type.String(), Type.Null()]),
+    parentId: Type.Union([Type.Null(), Type.String()]),
+    delimiter: Type.Union([Type.Null(), Type.String()]),
     role: MailboxRole,
     subscribed: Type.Boolean(),
     selectable: Type.Boolean(),
@@ -48,7 +48,7 @@ const MailboxName = Type.String({
 });
 
 export const CreateMailboxRequest = Type.Object(
-  { name: MailboxName, parentId: Type.Optional(Type.Union([Type.String(), Type.Null()])) },
+  { name: MailboxName, parentId: Type.Optional(Type.Union([Type.Null(), Type.String()])) },
   { title: 'CreateMailboxRequest', additionalProperties: false },
 );
 export type CreateMailboxRequest = Static<typeof CreateMailboxRequest>;
@@ -57,7 +57,7 @@ export type CreateMailboxRequest = Static<typeof CreateMailboxRequest>;
 export const UpdateMailboxRequest = Type.Object(
   {
     name: Type.Optional(MailboxName),
-    parentId: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+    parentId: Type.Optional(Type.Union([Type.Null(), Type.String()])),
     subscribed: Type.Optional(Type.Boolean()),
   },
   { title: 'UpdateMailboxRequest', additionalProperties: false },

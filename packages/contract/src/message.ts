@@ -23,8 +23,8 @@ export const MessageSummary = Type.Object(
   {
     mailboxId: Type.String(),
     uid: Type.Integer({ minimum: 1 }),
-    messageId: Type.Union([Type.String(), Type.Null()]),
-    inReplyTo: Type.Union([Type.String(), Type.Null()]),
+    messageId: Type.Union([Type.Null(), Type.String()]),
+    inReplyTo: Type.Union([Type.Null(), Type.String()]),
     subject: Type.String(),
     from: Type.Array(EmailAddress),
     to: Type.Array(EmailAddress),
@@ -71,7 +71,7 @@ export const MessagePage = Type.Object(
     unread: Type.Integer({ minimum: 0 }),
     state: Type.String(),
     items: Type.Array(MessageSummary),
-    nextCursor: Type.Union([Type.String(), Type.Null()]),
+    nextCursor: Type.Union([Type.Null(), Type.String()]),
   },
   { title: 'MessagePage' },
 );
@@ -89,7 +89,7 @@ export const Attachment = Type.Object(
     filename: Type.String(),
     contentType: Type.String(),
     size: Type.Integer({ minimum: 0 }),
-    contentId: Type.Union([Type.String(), Type.Null()]),
+    contentId: Type.Union([Type.Null(), Type.String()]),
     inline: Type.Boolean({ description: 'Referenced from the HTML body by cid:' }),
   },
   { title: 'Attachment' },
@@ -98,8 +98,8 @@ export type Attachment = Static<typeof Attachment>;
 
 export const ListUnsubscribe = Type.Object(
   {
-    url: Type.Union([Type.String(), Type.Null()]),
-    mailto: Type.Union([Type.String(), Type.Null()]),
+    url: Type.Union([Type.Null(), Type.String()]),
+    mailto: Type.Union([Type.Null(), Type.String()]),
     oneClick: Type.Boolean({ description: 'RFC 8058 List-Unsubscribe-Post' }),
   },
   { title: 'ListUnsubscribe' },
@@ -117,10 +117,10 @@ export const MessageDetail = Type.Object(
     replyTo: Type.Array(EmailAddress),
     bcc: Type.Array(EmailAddress),
     references: Type.Array(Type.String()),
-    html: Type.Union([Type.String(), Type.Null()]),
-    text: Type.Union([Type.String(), Type.Null()]),
+    html: Type.Union([Type.Null(), Type.String()]),
+    text: Type.Union([Type.Null(), Type.String()]),
     attachments: Type.Array(Attachment),
-    listUnsubscribe: Type.Union([ListUnsubscribe, Type.Null()]),
+    listUnsubscribe: Type.Union([Type.Null(), ListUnsubscribe]),
     hasRemoteContent: Type.Boolean({ description: 'The HTML refers to remote images or styles' }),
     remoteContentShown: Type.Boolean(),
   },

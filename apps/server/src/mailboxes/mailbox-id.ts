@@ -10,6 +10,7 @@ export function mailboxPathOf(id: string): string | null {
   if (!/^[A-Za-z0-9_-]+$/.test(id)) return null;
   const path = Buffer.from(id, 'base64url').toString('utf8');
   // Round-trip check: rejects non-canonical base64 and invalid UTF-8 (decoded as U+FFFD).
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
   if (path === '' || mailboxIdOf(path) !== id || /[\u0000-\u001f\u007f]/.test(path)) return null;
   return path;
 }

@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import { commandForKey, type KeyInput } from './shortcuts';
+
+const key = (k: string, extra: Partial<KeyInput> = {}): KeyInput => ({
+  key: k,
+  shiftKey: false,
+  ctrlKey: false,
+  metaKey: false,
+  altKey: false,
+  ...extra,
+});
+
+describe('commandForKey', () => {
+  it('maps Gmail keys', () => {
+    expect(commandForKey(key('j'), false)).toBe('next');
+    expect(commandForKey(key('k'), false)).toBe('previous');
+    expect(commandForKey(key('Enter'), false)).toBe('open');
+    expect(commandForKey(key('#', { shiftKey: true }), false)).toBe('delete');
+    expect(commandForKey(key('I', { shiftKey: true }), false)).toBe('mark-read');
+    expect(commandForKey(key('U', { shiftKey: true }), false)).toBe('mark-unread');
+    expect(commandForKey(key('?', { shiftKey: true }), false)).toBe('help');
+  });
+  it('does nothing while typing or with modifiers, except Escape', () => {
+    expect(commandForKey(key('j'), true)).toBeNull();
+    expect(commandForKey(key('s', { ctrlKey: true }), false)).toBeNull();
+    expect(commandForKey(key('Escape'), true)).toBe('escape');
+    expect(commandForKey(key('q'), false)).toBeNull();
+  });
+});

@@ -1,0 +1,76 @@
+/** Gmail's keyboard shortcuts, as commands the mail shell carries out. */
+export type Command =
+  | 'next'
+  | 'previous'
+  | 'open'
+  | 'back'
+  | 'archive'
+  | 'delete'
+  | 'star'
+  | 'mark-read'
+  | 'mark-unread'
+  | 'select'
+  | 'help'
+  | 'escape';
+
+export interface KeyInput {
+  key: string;
+  shiftKey: boolean;
+  ctrlKey: boolean;
+  metaKey: boolean;
+  altKey: boolean;
+}
+
+export const SHORTCUTS: readonly { keys: string; label: string }[] = [
+  { keys: 'j / k', label: 'Next / previous message' },
+  { keys: 'o or Enter', label: 'Open message' },
+  { keys: 'u', label: 'Back to the list' },
+  { keys: 'x', label: 'Select message' },
+  { keys: 's', label: 'Star / unstar' },
+  { keys: 'e', label: 'Archive' },
+  { keys: '#', label: 'Delete' },
+  { keys: 'Shift + i', label: 'Mark as read' },
+  { keys: 'Shift + u', label: 'Mark as unread' },
+  { keys: '?', label: 'Show shortcuts' },
+];
+
+/** The command for a key press, or null. Ignored while typing or with Ctrl/Cmd/Alt held. */
+export function commandForKey(input: KeyInput, typing: boolean): Command | null {
+  if (input.key === 'Escape') return 'escape';
+  if (typing || input.ctrlKey || input.metaKey || input.altKey) return null;
+  switch (input.key) {
+    case 'j':
+      return 'next';
+    case 'k':
+      return 'previous';
+    case 'o':
+    case 'Enter':
+      return 'open';
+    case 'u':
+      return 'back';
+    case 'e':
+      return 'archive';
+    case '#':
+      return 'delete';
+    case 's':
+      return 'star';
+    case 'I':
+      return input.shiftKey ? 'mark-read' : null;
+    case 'U':
+      return input.shiftKey ? 'mark-unread' : null;
+    case 'x':
+      return 'select';
+    case '?':
+      return 'help';
+    default:
+      return null;
+  }
+}
+
+/** Whether keys typed now go into a text field (shortcuts must not fire then). */
+export function isTypingTarget(target: EventTarget | null): boolean {
+  if (!(target instanceof HTMLElement)) return false;
+  if (target.isContentEditable) return true;
+  if (target instanceof HTMLTextAreaElement || target instanceof HTMLSelectElement) return true;
+  return target instanceof HTMLInputElement && !['checkbox', 'radio', 'button'].includes(target.type);
+}

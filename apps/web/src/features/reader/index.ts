@@ -1,0 +1,2 @@
+export { default as ReaderPane } from './reader-pane.svelte';
+export { ReaderState } from './reader-state.svelte';

@@ -1,0 +1,79 @@
+import type {
+  CreateMailboxRequest,
+  Mailbox,
+  MailboxList,
+  MessageActionRequest,
+  MessageActionResult,
+  MessageDetail,
+  MessagePage,
+  MessageSort,
+  UpdateMailboxRequest,
+} from '@westwind/contract';
+import { API_PREFIX, apiRequest } from './client';
+
+const mailboxPath = (mailboxId: string) => `/mailboxes/${encodeURIComponent(mailboxId)}`;
+const messagePath = (mailboxId: string, uid: number) => `${mailboxPath(mailboxId)}/messages/${uid}`;
+
+export async function listMailboxes(): Promise<Mailbox[]> {
+  return (await apiRequest<MailboxList>('GET', '/mailboxes')).mailboxes;
+}
+
+export function createMailbox(request: CreateMailboxRequest): Promise<Mailbox> {
+  return apiRequest<Mailbox>('POST', '/mailboxes', { body: request });
+}
+
+export function updateMailbox(mailboxId: string, request: UpdateMailboxRequest): Promise<Mailbox> {
+  return apiRequest<Mailbox>('PATCH', mailboxPath(mailboxId), { body: request });
+}
+
+export function deleteMailbox(mailboxId: string): Promise<void> {
+  return apiRequest<void>('DELETE', mailboxPath(mailboxId));
+}
+
+export interface PageRequest {
+  cursor?: string | null;
+  limit?: number;
+  sort?: MessageSort;
+  order?: 'asc' | 'desc';
+  signal?: AbortSignal;
+}
+
+export function listMessages(mailboxId: string, request: PageRequest = {}): Promise<MessagePage> {
+  const query = new URLSearchParams();
+  if (request.cursor) query.set('cursor', request.cursor);
+  query.set('limit', String(request.limit ?? 50));
+  query.set('sort', request.sort ?? 'date');
+  query.set('order', request.order ?? 'desc');
+  const options = request.signal ? { signal: request.signal } : {};
+  return apiRequest<MessagePage>('GET', `${mailboxPath(mailboxId)}/messages?${query}`, options);
+}
+
+export function getMessage(
+  mailboxId: string,
+  uid: number,
+  options: { remoteContent?: boolean; markRead?: boolean; signal?: AbortSignal } = {},
+): Promise<MessageDetail> {
+  const query = new URLSearchParams({
+    remoteContent: String(options.remoteContent ?? false),
+    markRead: String(options.markRead ?? true),
+  });
+  return apiRequest<MessageDetail>(
+    'GET',
+    `${messagePath(mailboxId, uid)}?${query}`,
+    options.signal ? { signal: options.signal } : {},
+  );
+}
+
+export function messageAction(request: MessageActionRequest): Promise<MessageActionResult> {
+  return apiRequest<MessageActionResult>('POST', '/messages/actions', { body: request });
+}
+
+/** Download link for an attachment; `inline` asks for a preview (images and PDFs only). */
+export function attachmentUrl(mailboxId: string, uid: number, partId: string, inline = false): string {
+  const url = `${API_PREFIX}${messagePath(mailboxId, uid)}/attachments/${encodeURIComponent(partId)}`;
+  return inline ? `${url}?inline=1` : url;
+}
+
+export function rawMessageUrl(mailboxId: string, uid: number): string {
+  return `${API_PREFIX}${messagePath(mailboxId, uid)}/raw`;
+}
