@@ -64,8 +64,8 @@ export async function benchServer(stack: StackEnv, env: Record<string, string> =
     REDIS_URL: stack.REDIS_URL,
     UPSTREAM_ALLOWED_NETWORKS: '127.0.0.0/8',
     SESSION_SECRET: 'westwind-bench-session-secret-0123456789abcdef',
-    SIGNIN_MAX_PER_CLIENT_ADDRESS: '1000000',
-    API_RATE_LIMIT_PER_MINUTE: '100000000',
+    SIGNIN_MAX_PER_CLIENT_ADDRESS: '100000',
+    API_RATE_LIMIT_PER_MINUTE: '1000000',
     WEB_DIST: path.join(repoRoot, 'apps/web/dist'),
     LOG_LEVEL: 'warn',
     ...env,
@@ -84,11 +84,12 @@ export class HttpSession {
 
   async fetch(pathname: string, init: RequestInit = {}): Promise<Response> {
     const headers = new Headers(init.headers);
-    headers.set('cookie', [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; '));
     if (init.method && init.method !== 'GET') {
+      // Before the cookie header is built: fetching the token sets the CSRF cookie.
       this.csrf ??= await this.token();
       headers.set('x-csrf-token', this.csrf);
     }
+    headers.set('cookie', [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; '));
     const response = await fetch(`${this.base}${pathname}`, { ...init, headers });
     for (const line of response.headers.getSetCookie()) {
       const [pair = ''] = line.split(';');

@@ -10,11 +10,14 @@ import messageRoutes from './messages/routes.js';
 import messageViewRoutes from './messages/view-routes.js';
 import observability from './observability/plugin.js';
 import openapi from './openapi/plugin.js';
+import imageProxyRoutes from './proxy/routes.js';
+import searchRoutes from './search/routes.js';
 import security from './security/plugin.js';
 import sessions from './sessions/plugin.js';
 import sessionRoutes from './sessions/routes.js';
 import spa from './spa/plugin.js';
 import store from './store/plugin.js';
+import threadRoutes from './threads/routes.js';
 import upstream from './upstream/plugin.js';
 
 // Re-exported so that code importing the built app also sees the decorators and request
@@ -84,7 +87,10 @@ export async function buildApp({ config, logger }: BuildAppOptions): Promise<Fas
   });
   await app.register(mailboxRoutes);
   await app.register(messageRoutes);
-  await app.register(messageViewRoutes);
+  await app.register(messageViewRoutes, { maxMessageBytes: config.messageMaxBytes });
+  await app.register(searchRoutes);
+  await app.register(threadRoutes);
+  await app.register(imageProxyRoutes);
   await app.register(spa, { webDist: config.webDist });
   return app;
 }

@@ -45,6 +45,8 @@ export interface Config {
   webDist: string;
   trustProxy: boolean | string;
   bodyLimitBytes: number;
+  /** Messages larger than this are cut for display; their attachments stay downloadable. */
+  messageMaxBytes: number;
   shutdownTimeoutMs: number;
   /** Deadline for each readiness probe of a dependency. */
   readyTimeoutMs: number;
@@ -124,6 +126,7 @@ export function loadConfig(env: Env = process.env): Config {
     webDist: path.resolve(read.string('WEB_DIST', defaultWebDist)),
     trustProxy: parseTrustProxy(trustProxyRaw),
     bodyLimitBytes: read.integer('BODY_LIMIT_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
+    messageMaxBytes: read.integer('MESSAGE_MAX_BYTES', 25 * 1024 * 1024, 64 * 1024, 1024 * 1024 * 1024),
     shutdownTimeoutMs: read.integer('SHUTDOWN_TIMEOUT_MS', 10_000, 0, 120_000),
     readyTimeoutMs: read.integer('READY_TIMEOUT_MS', 2_000, 100, 60_000),
   };

@@ -1,3 +1,142 @@
+/**
+ * The message reader: one message as a view model, its parts as safe downloads, its source.
+ * Handlers stay thin: IMAP work is in ./view/fetch.ts, everything else in ../mail/ (pure).
+ */
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { ApiError, MessageDetail, MessageDetailQuery, MessageParams } from '@westwind/contract';
 import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
+import { AppErrors } from '../errors.js';
+import { buildMessageDetail, parseMime } from '../mail/view-model.js';
+import { mailboxPathOf } from '../mailboxes/mailbox-id.js';
+import { fetchForView, streamPart, streamSource } from './view/fetch.js';
 
-export default async function routes(_app: FastifyInstance): Promise<void> {}
+export interface MessageViewOptions {
+  /** Sources larger than this are cut for display (attachments stay downloadable). Default 25 MB. */
+  maxMessageBytes?: number;
+  /** Deadline for streaming one part or a source to the browser. Default 10 min. */
+  downloadDeadlineMs?: number;
+}
+
+export const DEFAULT_MAX_MESSAGE_BYTES = 25 * 1024 * 1024;
+
+const errors = {
+  400: ApiError,
+  401: ApiError,
+  404: ApiError,
+  502: ApiError,
+  503: ApiError,
+  504: ApiError,
+};
+
+const PartParams = Type.Object({
+  mailboxId: MessageParams.properties.mailboxId,
+  uid: MessageParams.properties.uid,
+  partId: Type.String({ minLength: 1, maxLength: 300, pattern: '^[1-9][0-9]*(\\.[1-9][0-9]*)*$' }),
+});
+
+/** `?x=1` as well as `?x=true`: the part URLs the sanitizer writes use the short form. */
+const Flag = Type.Union([Type.Literal('1'), Type.Literal('0'), Type.Literal('true'), Type.Literal('false')]);
+const isOn = (value: string | undefined) => value === '1' || value === 'true';
+
+const PartQuery = Type.Object(
+  { inline: Type.Optional({ ...Flag, description: 'Show inline: raster images and PDF only' }) },
+  { additionalProperties: false },
+);
+
+const RawQuery = Type.Object(
+  { download: Type.Optional({ ...Flag, description: 'Save as a .eml file instead of showing' }) },
+  { additionalProperties: false },
+);
+
+function pathOf(mailboxId: string): string {
+  const path = mailboxPathOf(mailboxId);
+  if (path === null) throw new AppErrors.MailboxNotFound();
+  return path;
+}
+
+export default async function messageViewRoutes(
+  app: FastifyInstance,
+  options: MessageViewOptions = {},
+): Promise<void> {
+  const api = app.withTypeProvider<TypeBoxTypeProvider>();
+  const maxBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+  const downloadDeadlineMs = options.downloadDeadlineMs ?? 10 * 60_000;
+
+  api.get(
+    '/api/mailboxes/:mailboxId/messages/:uid',
+    {
+      schema: {
+        tags: ['messages'],
+        params: MessageParams,
+        querystring: MessageDetailQuery,
+        response: { 200: MessageDetail, ...errors },
+      },
+      preHandler: app.requireSession,
+    },
+    async (request) => {
+      const { mailboxId, uid } = request.params;
+      const remoteContent = request.query.remoteContent === true;
+      const fetched = await fetchForView(app, request, pathOf(mailboxId), uid, {
+        maxBytes,
+        markRead: request.query.markRead !== false,
+      });
+      // Parsed after the IMAP connection went back to the pool.
+      const { email, complete } = await parseMime(fetched.source);
+      return buildMessageDetail({
+        mailboxId,
+        uid,
+        email,
+        complete,
+        flags: fetched.flags,
+        internalDate: fetched.internalDate,
+        size: fetched.size,
+        bodyStructure: fetched.bodyStructure,
+        truncatedAt: fetched.truncated ? maxBytes : null,
+        remoteContent,
+      });
+    },
+  );
+
+  api.get(
+    '/api/mailboxes/:mailboxId/messages/:uid/attachments/:partId',
+    {
+      schema: {
+        tags: ['messages'],
+        params: PartParams,
+        querystring: PartQuery,
+        response: errors,
+      },
+      preHandler: app.requireSession,
+    },
+    async (request, reply) => {
+      const { mailboxId, uid, partId } = request.params;
+      await streamPart(app, request, reply, pathOf(mailboxId), uid, partId, {
+        inline: isOn(request.query.inline),
+        deadlineMs: downloadDeadlineMs,
+      });
+      return reply;
+    },
+  );
+
+  api.get(
+    '/api/mailboxes/:mailboxId/messages/:uid/raw',
+    {
+      schema: {
+        tags: ['messages'],
+        params: MessageParams,
+        querystring: RawQuery,
+        response: errors,
+      },
+      preHandler: app.requireSession,
+    },
+    async (request, reply) => {
+      const { mailboxId, uid } = request.params;
+      await streamSource(app, request, reply, pathOf(mailboxId), uid, {
+        download: isOn(request.query.download),
+        deadlineMs: downloadDeadlineMs,
+      });
+      return reply;
+    },
+  );
+}

@@ -1,0 +1,2 @@
+// Search request and response schemas (filled in by the search capability).
+export {};

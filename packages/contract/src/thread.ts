@@ -1,0 +1,2 @@
+// Conversation (thread) schemas (filled in by the conversations capability).
+export {};
