@@ -263,6 +263,44 @@ describe('GET /api/mailboxes/:mailboxId/messages/:uid', () => {
   });
 });
 
+describe('GET /api/mailboxes/:mailboxId/messages/:uid/body', () => {
+  it('requires a session', async () => {
+    const response = await new ApiClient(await app()).request({ url: messageUrl(1, '/body') });
+    expect(response.statusCode).toBe(401);
+  });
+
+  it('serves the sanitized HTML as its own document under a strict, sandboxing CSP', async () => {
+    const client = await signedIn();
+    const response = await client.request({ url: messageUrl(account.uids.multipart, '/body') });
+    expect(response.statusCode).toBe(200);
+    expect(response.headers['content-type']).toBe('text/html; charset=utf-8');
+    expect(response.headers['x-content-type-options']).toBe('nosniff');
+    const csp = String(response.headers['content-security-policy']);
+    expect(csp).toContain("default-src 'none'");
+    expect(csp).toContain("style-src 'unsafe-inline'");
+    expect(csp).toMatch(/sandbox allow-popups allow-popups-to-escape-sandbox$/);
+    expect(csp).not.toMatch(/script-src|allow-scripts|allow-same-origin/);
+    // Inline cid: images travel inside the document: the sandboxed frame sends no cookies.
+    expect(response.body).toMatch(/src="data:image\/png;base64,[A-Za-z0-9+/=]+"/);
+    expect(response.body).not.toContain('tracker.example.net');
+    const hostile = await client.request({ url: messageUrl(account.uids.hostile, '/body') });
+    expect(hostile.statusCode).toBe(200);
+    expect(hostile.body).not.toMatch(/<script|onerror=|javascript:/i);
+  });
+
+  it('does not mark the message read (the detail request does)', async () => {
+    const client = await signedIn();
+    const uid = await append(
+      account.address,
+      account.password,
+      crlf('From: a@example.org\nSubject: b\nContent-Type: text/html\n\n<p>x</p>\n'),
+    );
+    expect((await client.request({ url: messageUrl(uid, '/body') })).statusCode).toBe(200);
+    const detail = await client.request({ url: messageUrl(uid, '?markRead=false') });
+    expect(detail.json<MessageDetail>().summary.flags.seen).toBe(false);
+  });
+});
+
 describe('GET /api/mailboxes/:mailboxId/messages/:uid/attachments/:partId', () => {
   async function parts(client: ApiClient) {
     const detail = (

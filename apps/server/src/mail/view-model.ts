@@ -233,6 +233,37 @@ export interface ViewInput {
   truncatedAt: number | null;
   remoteContent: boolean;
   proxyUrl?: (url: string) => string;
+  /** Content-ID → data: URL, used instead of the part's URL (see `inlineImageDataUrls`). */
+  inlineImages?: ReadonlyMap<string, string>;
+}
+
+const INLINE_IMAGE_TYPES = new Set(['image/png', 'image/gif', 'image/jpeg', 'image/webp']);
+
+/**
+ * The body document is shown in a sandboxed frame with an opaque origin, whose requests carry no
+ * SameSite=Strict cookie; so inline cid: images travel inside the document as data: URLs, for
+ * raster types only and up to `maxTotalBytes` together (larger ones keep the part URL).
+ */
+export function inlineImageDataUrls(email: Email, maxTotalBytes = 5 * 1024 * 1024): Map<string, string> {
+  const urls = new Map<string, string>();
+  let total = 0;
+  for (const attachment of email.attachments) {
+    const contentId = attachment.contentId?.replace(/^<|>$/g, '');
+    const type = attachment.mimeType.toLowerCase();
+    if (!contentId || urls.has(contentId) || !INLINE_IMAGE_TYPES.has(type)) continue;
+    const content =
+      typeof attachment.content === 'string'
+        ? Buffer.from(attachment.content, 'utf8')
+        : Buffer.from(
+            attachment.content instanceof ArrayBuffer
+              ? new Uint8Array(attachment.content)
+              : attachment.content,
+          );
+    if (total + content.length > maxTotalBytes) continue;
+    total += content.length;
+    urls.set(contentId, `data:${type};base64,${content.toString('base64')}`);
+  }
+  return urls;
 }
 
 /** Same-origin URL of one part; the SPA's iframe and the download links use it. */
@@ -246,7 +277,10 @@ export function buildMessageDetail(input: ViewInput): MessageDetail {
   const cidUrls = new Map<string, string>();
   for (const part of parts) {
     if (part.contentId && !cidUrls.has(part.contentId)) {
-      cidUrls.set(part.contentId, `${partUrl(mailboxId, uid, part.partId)}?inline=1`);
+      cidUrls.set(
+        part.contentId,
+        input.inlineImages?.get(part.contentId) ?? `${partUrl(mailboxId, uid, part.partId)}?inline=1`,
+      );
     }
   }
 

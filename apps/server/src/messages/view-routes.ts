@@ -7,7 +7,8 @@ import { ApiError, MessageDetail, MessageDetailQuery, MessageParams } from '@wes
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { AppErrors } from '../errors.js';
-import { buildMessageDetail, parseMime } from '../mail/view-model.js';
+import { MAIL_BODY_CSP, mailBodyDocument } from '../mail/body-document.js';
+import { buildMessageDetail, inlineImageDataUrls, parseMime } from '../mail/view-model.js';
 import { mailboxPathOf } from '../mailboxes/mailbox-id.js';
 import { fetchForView, streamPart, streamSource } from './view/fetch.js';
 
@@ -41,6 +42,11 @@ const isOn = (value: string | undefined) => value === '1' || value === 'true';
 
 const PartQuery = Type.Object(
   { inline: Type.Optional({ ...Flag, description: 'Show inline: raster images and PDF only' }) },
+  { additionalProperties: false },
+);
+
+const BodyQuery = Type.Object(
+  { remoteContent: Type.Optional({ ...Flag, description: 'Load remote images through the image proxy' }) },
   { additionalProperties: false },
 );
 
@@ -95,6 +101,48 @@ export default async function messageViewRoutes(
         truncatedAt: fetched.truncated ? maxBytes : null,
         remoteContent,
       });
+    },
+  );
+
+  // The HTML body as a document of its own for the reader's sandboxed iframe (see body-document.ts).
+  api.get(
+    '/api/mailboxes/:mailboxId/messages/:uid/body',
+    {
+      schema: {
+        tags: ['messages'],
+        params: MessageParams,
+        querystring: BodyQuery,
+        response: errors,
+      },
+      preHandler: app.requireSession,
+    },
+    async (request, reply) => {
+      const { mailboxId, uid } = request.params;
+      const fetched = await fetchForView(app, request, pathOf(mailboxId), uid, { maxBytes, markRead: false });
+      const { email, complete } = await parseMime(fetched.source);
+      const detail = buildMessageDetail({
+        mailboxId,
+        uid,
+        email,
+        complete,
+        flags: fetched.flags,
+        internalDate: fetched.internalDate,
+        size: fetched.size,
+        bodyStructure: fetched.bodyStructure,
+        truncatedAt: fetched.truncated ? maxBytes : null,
+        remoteContent: isOn(request.query.remoteContent),
+        inlineImages: inlineImageDataUrls(email),
+      });
+      return (
+        reply
+          .header('content-security-policy', MAIL_BODY_CSP)
+          .header('x-content-type-options', 'nosniff')
+          .header('cache-control', 'private, no-store')
+          .header('referrer-policy', 'no-referrer')
+          .type('text/html; charset=utf-8')
+          // A string with a non-JSON type is sent as is; the schema only describes the errors.
+          .send(mailBodyDocument(detail.html ?? '') as never)
+      );
     },
   );
 

@@ -74,6 +74,11 @@ export function attachmentUrl(mailboxId: string, uid: number, partId: string, in
   return inline ? `${url}?inline=1` : url;
 }
 
+/** The HTML body as its own document, for the reader's sandboxed iframe. */
+export function messageBodyUrl(mailboxId: string, uid: number, remoteContent: boolean): string {
+  return `${API_PREFIX}${messagePath(mailboxId, uid)}/body${remoteContent ? '?remoteContent=1' : ''}`;
+}
+
 export function rawMessageUrl(mailboxId: string, uid: number): string {
   return `${API_PREFIX}${messagePath(mailboxId, uid)}/raw`;
 }
