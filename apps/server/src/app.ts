@@ -87,7 +87,10 @@ export async function buildApp({ config, logger }: BuildAppOptions): Promise<Fas
   });
   await app.register(mailboxRoutes);
   await app.register(messageRoutes);
-  await app.register(messageViewRoutes, { maxMessageBytes: config.messageMaxBytes });
+  await app.register(messageViewRoutes, {
+    maxMessageBytes: config.messageMaxBytes,
+    serverSecret: config.session.secret,
+  });
   await app.register(searchRoutes);
   await app.register(threadRoutes);
   await app.register(imageProxyRoutes);

@@ -8,11 +8,14 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { AppErrors } from '../errors.js';
 import { MAIL_BODY_CSP, mailBodyDocument } from '../mail/body-document.js';
+import { signedProxyUrl } from '../mail/proxy-url.js';
 import { buildMessageDetail, inlineImageDataUrls, parseMime } from '../mail/view-model.js';
 import { mailboxPathOf } from '../mailboxes/mailbox-id.js';
 import { fetchForView, streamPart, streamSource } from './view/fetch.js';
 
 export interface MessageViewOptions {
+  /** Signs image-proxy URLs in body documents (see mail/proxy-url.ts). */
+  serverSecret: Buffer;
   /** Sources larger than this are cut for display (attachments stay downloadable). Default 25 MB. */
   maxMessageBytes?: number;
   /** Deadline for streaming one part or a source to the browser. Default 10 min. */
@@ -20,6 +23,7 @@ export interface MessageViewOptions {
 }
 
 export const DEFAULT_MAX_MESSAGE_BYTES = 25 * 1024 * 1024;
+const PROXY_URL_LIFETIME_MS = 60 * 60_000;
 
 const errors = {
   400: ApiError,
@@ -63,7 +67,7 @@ function pathOf(mailboxId: string): string {
 
 export default async function messageViewRoutes(
   app: FastifyInstance,
-  options: MessageViewOptions = {},
+  options: MessageViewOptions,
 ): Promise<void> {
   const api = app.withTypeProvider<TypeBoxTypeProvider>();
   const maxBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
@@ -132,6 +136,8 @@ export default async function messageViewRoutes(
         truncatedAt: fetched.truncated ? maxBytes : null,
         remoteContent: isOn(request.query.remoteContent),
         inlineImages: inlineImageDataUrls(email),
+        // The frame's requests carry no cookie, so each proxied image carries its own signature.
+        proxyUrl: (url) => signedProxyUrl(options.serverSecret, url, Date.now() + PROXY_URL_LIFETIME_MS),
       });
       return (
         reply
