@@ -467,3 +467,32 @@ describe('a folder changed by another IMAP client meanwhile', () => {
     expect((await remove(client, idOf(`${mailbox.path} after`))).statusCode).toBe(204);
   });
 });
+
+describe('POST /api/mailboxes/:mailboxId/empty', () => {
+  it('requires authentication', async () => {
+    const response = await new ApiClient(await app()).request({
+      method: 'POST',
+      url: `/api/mailboxes/${idOf('Trash')}/empty`,
+    });
+    expect(response.statusCode).toBe(401);
+  });
+
+  it('empties Trash for good and refuses ordinary folders', async () => {
+    const client = await signedIn();
+    const trash = (await mailboxes(client)).find((m) => m.role === 'trash')!;
+    await otherImapClient(async (imap) => {
+      for (let i = 0; i < 3; i++) {
+        await imap.append(trash.path, `From: a@example.org\r\nSubject: junk ${i}\r\n\r\nx\r\n`);
+      }
+    });
+    const emptied = await client.request({ method: 'POST', url: `/api/mailboxes/${trash.id}/empty` });
+    expect(emptied.statusCode).toBe(200);
+    expect(emptied.json().affected).toBeGreaterThanOrEqual(3);
+    const status = await otherImapClient((imap) => imap.status(trash.path, { messages: true }));
+    expect(status ? status.messages : undefined).toBe(0);
+
+    const refused = await client.request({ method: 'POST', url: `/api/mailboxes/${idOf('INBOX')}/empty` });
+    expect(refused.statusCode).toBe(409);
+    expect(refused.json().error.code).toBe('MAILBOX_PROTECTED');
+  });
+});

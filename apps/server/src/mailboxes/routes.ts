@@ -5,11 +5,12 @@ import {
   Mailbox,
   MailboxIdParams,
   MailboxList,
+  MessageActionResult,
   UpdateMailboxRequest,
 } from '@westwind/contract';
 import type { FastifyInstance } from 'fastify';
 import { withImap } from '../sessions/imap-access.js';
-import { createMailbox, deleteMailbox, listMailboxes, updateMailbox } from './service.js';
+import { createMailbox, deleteMailbox, emptyMailbox, listMailboxes, updateMailbox } from './service.js';
 
 /** Failures any folder route can answer with besides its own. */
 const upstream = { 401: ApiError, 502: ApiError, 503: ApiError, 504: ApiError };
@@ -63,5 +64,14 @@ export default async function mailboxRoutes(app: FastifyInstance): Promise<void>
       await withImap(app, request, (client) => deleteMailbox(client, request.params.mailboxId));
       return reply.status(204).send(null);
     },
+  );
+
+  api.post(
+    '/api/mailboxes/:mailboxId/empty',
+    {
+      schema: { tags, params: MailboxIdParams, response: { 200: MessageActionResult, ...changes } },
+      preHandler: app.requireSession,
+    },
+    async (request) => withImap(app, request, (client) => emptyMailbox(client, request.params.mailboxId)),
   );
 }

@@ -212,3 +212,25 @@ export async function deleteMailbox(client: ImapFlow, id: string): Promise<void>
   // which would come back as a phantom entry; best effort, the folder is gone either way.
   if (folder.subscribed) await client.mailboxUnsubscribe(folder.path);
 }
+
+/**
+ * Empties Trash or Junk for good (what Gmail and Roundcube offer for those two). Other folders
+ * are refused: deleting everything in them is a bulk delete, which moves to Trash instead.
+ */
+export async function emptyMailbox(client: ImapFlow, id: string): Promise<{ affected: number }> {
+  const folders = await listFolders(client, { counts: false });
+  const folder = existingFolder(folders, id);
+  if (folder.role !== 'trash' && folder.role !== 'junk') {
+    throw new AppErrors.MailboxProtected(`Only Trash and Junk can be emptied; "${folder.name}" is neither`);
+  }
+  const lock = await client.getMailboxLock(folder.path);
+  try {
+    const exists = client.mailbox ? client.mailbox.exists : 0;
+    if (exists === 0) return { affected: 0 };
+    const done = await client.messageDelete('1:*');
+    if (!done) throw unavailable();
+    return { affected: exists };
+  } finally {
+    lock.release();
+  }
+}
