@@ -15,6 +15,7 @@ import searchRoutes from './search/routes.js';
 import security from './security/plugin.js';
 import sessions from './sessions/plugin.js';
 import sessionRoutes from './sessions/routes.js';
+import settingsRoutes from './settings/routes.js';
 import spa from './spa/plugin.js';
 import store from './store/plugin.js';
 import threadRoutes from './threads/routes.js';
@@ -91,6 +92,7 @@ export async function buildApp({ config, logger }: BuildAppOptions): Promise<Fas
     maxMessageBytes: config.messageMaxBytes,
     serverSecret: config.session.secret,
   });
+  await app.register(settingsRoutes);
   await app.register(searchRoutes);
   await app.register(threadRoutes);
   await app.register(imageProxyRoutes);

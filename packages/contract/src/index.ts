@@ -4,6 +4,7 @@ export * from './mailbox.js';
 export * from './message.js';
 export * from './search.js';
 export * from './session.js';
+export * from './settings.js';
 export * from './thread.js';
 
 /** Prefix of every REST route; the SPA and the dev proxy depend on it. */

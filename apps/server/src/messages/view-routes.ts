@@ -5,12 +5,14 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { ApiError, MessageDetail, MessageDetailQuery, MessageParams } from '@westwind/contract';
 import type { FastifyInstance } from 'fastify';
+import type { Email } from 'postal-mime';
 import { Type } from 'typebox';
 import { AppErrors } from '../errors.js';
 import { MAIL_BODY_CSP, mailBodyDocument } from '../mail/body-document.js';
 import { signedProxyUrl } from '../mail/proxy-url.js';
 import { buildMessageDetail, inlineImageDataUrls, parseMime } from '../mail/view-model.js';
 import { mailboxPathOf } from '../mailboxes/mailbox-id.js';
+import { imagesAllowed, readSettings } from '../settings/service.js';
 import { fetchForView, streamPart, streamSource } from './view/fetch.js';
 
 export interface MessageViewOptions {
@@ -59,6 +61,19 @@ const RawQuery = Type.Object(
   { additionalProperties: false },
 );
 
+/** The person chose "always show images from this sender" for one of the message's senders. */
+async function remoteContentAllowed(
+  app: FastifyInstance,
+  accountKey: string,
+  email: Email,
+): Promise<boolean> {
+  const senders = [email.from, email.sender].flatMap((a) =>
+    a && 'address' in a && a.address ? [{ address: a.address }] : [],
+  );
+  if (senders.length === 0) return false;
+  return imagesAllowed(await readSettings(app.store, accountKey), senders);
+}
+
 function pathOf(mailboxId: string): string {
   const path = mailboxPathOf(mailboxId);
   if (path === null) throw new AppErrors.MailboxNotFound();
@@ -86,13 +101,15 @@ export default async function messageViewRoutes(
     },
     async (request) => {
       const { mailboxId, uid } = request.params;
-      const remoteContent = request.query.remoteContent === true;
       const fetched = await fetchForView(app, request, pathOf(mailboxId), uid, {
         maxBytes,
         markRead: request.query.markRead !== false,
       });
       // Parsed after the IMAP connection went back to the pool.
       const { email, complete } = await parseMime(fetched.source);
+      const remoteContent =
+        request.query.remoteContent ??
+        (await remoteContentAllowed(app, request.session!.record.accountKey, email));
       return buildMessageDetail({
         mailboxId,
         uid,
@@ -134,7 +151,10 @@ export default async function messageViewRoutes(
         size: fetched.size,
         bodyStructure: fetched.bodyStructure,
         truncatedAt: fetched.truncated ? maxBytes : null,
-        remoteContent: isOn(request.query.remoteContent),
+        remoteContent:
+          request.query.remoteContent === undefined
+            ? await remoteContentAllowed(app, request.session!.record.accountKey, email)
+            : isOn(request.query.remoteContent),
         inlineImages: inlineImageDataUrls(email),
         // The frame's requests carry no cookie, so each proxied image carries its own signature.
         proxyUrl: (url) => signedProxyUrl(options.serverSecret, url, Date.now() + PROXY_URL_LIFETIME_MS),
