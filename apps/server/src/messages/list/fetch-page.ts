@@ -219,7 +219,7 @@ async function sortHere(
 }
 
 /** FETCH the summaries of `uids` and return them in that order (UIDs gone since are left out). */
-async function fetchInOrder(client: ImapFlow, uids: number[]): Promise<FetchMessageObject[]> {
+export async function fetchInOrder(client: ImapFlow, uids: number[]): Promise<FetchMessageObject[]> {
   if (uids.length === 0) return [];
   const rows = await client.fetchAll(toSequenceSet(uids), SUMMARY_FETCH, { uid: true });
   const byUid = new Map(rows.map((row) => [row.uid, row]));
@@ -227,7 +227,10 @@ async function fetchInOrder(client: ImapFlow, uids: number[]): Promise<FetchMess
 }
 
 /** Snippets of the rows: one partial FETCH per distinct text part number. */
-async function fetchSnippets(client: ImapFlow, rows: FetchMessageObject[]): Promise<Map<number, string>> {
+export async function fetchSnippets(
+  client: ImapFlow,
+  rows: FetchMessageObject[],
+): Promise<Map<number, string>> {
   const byPart = new Map<string, { uid: number; part: TextPart }[]>();
   for (const row of rows) {
     const part = snippetPart(row.bodyStructure);
