@@ -26,4 +26,13 @@ describe('commandForKey', () => {
     expect(commandForKey(key('Escape'), true)).toBe('escape');
     expect(commandForKey(key('q'), false)).toBeNull();
   });
+  it('maps / to search and g then i to the inbox', () => {
+    expect(commandForKey(key('/'), false)).toBe('search');
+    expect(commandForKey(key('/'), true)).toBeNull();
+    expect(commandForKey(key('g'), false)).toBe('go');
+    expect(commandForKey(key('i'), false, true)).toBe('go-inbox');
+    expect(commandForKey(key('j'), false, true)).toBeNull();
+    expect(commandForKey(key('i'), true, true)).toBeNull();
+    expect(commandForKey(key('i'), false)).toBeNull();
+  });
 });

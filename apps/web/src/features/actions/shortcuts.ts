@@ -11,6 +11,10 @@ export type Command =
   | 'mark-unread'
   | 'select'
   | 'help'
+  | 'search'
+  /** The first key of a two-key shortcut (`g` then `i`). */
+  | 'go'
+  | 'go-inbox'
   | 'escape';
 
 export interface KeyInput {
@@ -31,14 +35,24 @@ export const SHORTCUTS: readonly { keys: string; label: string }[] = [
   { keys: '#', label: 'Delete' },
   { keys: 'Shift + i', label: 'Mark as read' },
   { keys: 'Shift + u', label: 'Mark as unread' },
+  { keys: '/', label: 'Search' },
+  { keys: 'g then i', label: 'Go to Inbox' },
   { keys: '?', label: 'Show shortcuts' },
 ];
 
-/** The command for a key press, or null. Ignored while typing or with Ctrl/Cmd/Alt held. */
-export function commandForKey(input: KeyInput, typing: boolean): Command | null {
+/**
+ * The command for a key press, or null. Ignored while typing or with Ctrl/Cmd/Alt held.
+ * `afterGo` is true when the previous key was a lone `g` (the caller keeps that, with a timeout).
+ */
+export function commandForKey(input: KeyInput, typing: boolean, afterGo = false): Command | null {
   if (input.key === 'Escape') return 'escape';
   if (typing || input.ctrlKey || input.metaKey || input.altKey) return null;
+  if (afterGo) return input.key === 'i' ? 'go-inbox' : null;
   switch (input.key) {
+    case '/':
+      return 'search';
+    case 'g':
+      return 'go';
     case 'j':
       return 'next';
     case 'k':

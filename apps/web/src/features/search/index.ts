@@ -1,0 +1,2 @@
+export { default as SearchBox } from './search-box.svelte';
+export { SearchableListState, setSearch, useSearch } from './search-list-state.svelte';
