@@ -209,7 +209,15 @@ describe('sanitizeHtml: policy', () => {
     for (const a of links) {
       expect(a.getAttribute('target')).toBe('_blank');
       expect(a.getAttribute('rel')).toBe('noopener noreferrer');
+      // The real target, whatever the link text claims.
+      expect(a.getAttribute('title')).toBe(a.getAttribute('href'));
     }
+  });
+
+  it('replaces a misleading title with the real target', () => {
+    const { html } = sanitizeHtml('<a href="https://evil.example/login" title="https://bank.example">bank</a>');
+    const a = new JSDOM(html).window.document.querySelector('a')!;
+    expect(a.getAttribute('title')).toBe('https://evil.example/login');
   });
 
   it('blocks remote images and reports them; rewrites them to the proxy when allowed', () => {

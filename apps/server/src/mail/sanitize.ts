@@ -236,6 +236,9 @@ purify.addHook('afterSanitizeAttributes', (node) => {
   if ((tag === 'a' || tag === 'area') && node.hasAttribute('href')) {
     node.setAttribute('target', '_blank');
     node.setAttribute('rel', 'noopener noreferrer');
+    // The link text can say anything; the tooltip shows where the link really goes.
+    const href = node.getAttribute('href') ?? '';
+    if (!href.startsWith('#')) node.setAttribute('title', href);
   }
 });
 
