@@ -56,6 +56,20 @@ describe('RedisStore against real Redis', () => {
     await other.close();
   });
 
+  it('grants a lease to exactly one of many contenders', async () => {
+    const key = `${prefix}lease`;
+    const results = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => store.acquireLease(key, `owner-${i}`, 5_000)),
+    );
+    expect(results.filter(Boolean)).toHaveLength(1);
+    const winner = `owner-${results.indexOf(true)}`;
+    expect(await store.acquireLease(key, winner, 5_000)).toBe(true);
+    await store.releaseLease(key, 'someone-else');
+    expect(await store.get(key)).toBe(winner);
+    await store.releaseLease(key, winner);
+    expect(await store.get(key)).toBeNull();
+  });
+
   it('fails fast instead of queueing when Redis is unreachable', async () => {
     const dead = new RedisStore({ url: 'redis://127.0.0.1:1', commandTimeoutMs: 200, log: silentLog });
     await dead.connect().catch(() => {});

@@ -10,6 +10,8 @@ import messageRoutes from './messages/routes.js';
 import messageViewRoutes from './messages/view-routes.js';
 import observability from './observability/plugin.js';
 import openapi from './openapi/plugin.js';
+import realtime from './realtime/plugin.js';
+import realtimeRoutes from './realtime/routes.js';
 import imageProxyRoutes from './proxy/routes.js';
 import searchRoutes from './search/routes.js';
 import security from './security/plugin.js';
@@ -24,6 +26,7 @@ import upstream from './upstream/plugin.js';
 // Re-exported so that code importing the built app also sees the decorators and request
 // properties these plugins add to Fastify's types.
 export type { ImapPluginOptions } from './imap/plugin.js';
+export type { RealtimePluginOptions } from './realtime/plugin.js';
 export type { AuthenticatedSession } from './sessions/plugin.js';
 export type { StorePluginOptions } from './store/plugin.js';
 export type { UpstreamService } from './upstream/plugin.js';
@@ -79,6 +82,7 @@ export async function buildApp({ config, logger }: BuildAppOptions): Promise<Fas
     maxAgeMs: config.session.maxAgeMs,
     apiRateLimitPerMinute: config.apiRateLimitPerMinute,
   });
+  await app.register(realtime, config.push);
   await app.register(healthRoutes, { config });
   await app.register(sessionRoutes, {
     serverSecret: config.session.secret,
@@ -92,6 +96,7 @@ export async function buildApp({ config, logger }: BuildAppOptions): Promise<Fas
     maxMessageBytes: config.messageMaxBytes,
     serverSecret: config.session.secret,
   });
+  await app.register(realtimeRoutes);
   await app.register(settingsRoutes);
   await app.register(searchRoutes);
   await app.register(threadRoutes);

@@ -2,6 +2,7 @@ export * from './common.js';
 export * from './errors.js';
 export * from './mailbox.js';
 export * from './message.js';
+export * from './push.js';
 export * from './search.js';
 export * from './session.js';
 export * from './settings.js';

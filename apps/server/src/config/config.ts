@@ -45,6 +45,14 @@ export interface Config {
   webDist: string;
   trustProxy: boolean | string;
   bodyLimitBytes: number;
+  push: {
+    heartbeatMs: number;
+    maxBufferedBytes: number;
+    leaseTtlMs: number;
+    statusIntervalMs: number;
+    coalesceMs: number;
+    lingerMs: number;
+  };
   /** Messages larger than this are cut for display; their attachments stay downloadable. */
   messageMaxBytes: number;
   shutdownTimeoutMs: number;
@@ -126,6 +134,14 @@ export function loadConfig(env: Env = process.env): Config {
     webDist: path.resolve(read.string('WEB_DIST', defaultWebDist)),
     trustProxy: parseTrustProxy(trustProxyRaw),
     bodyLimitBytes: read.integer('BODY_LIMIT_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
+    push: {
+      heartbeatMs: read.integer('PUSH_HEARTBEAT_S', 25, 1, 600) * 1000,
+      maxBufferedBytes: read.integer('PUSH_MAX_BUFFERED_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
+      leaseTtlMs: read.integer('PUSH_LEASE_TTL_MS', 15_000, 1_000, 600_000),
+      statusIntervalMs: read.integer('PUSH_STATUS_INTERVAL_S', 60, 1, 3600) * 1000,
+      coalesceMs: read.integer('PUSH_COALESCE_MS', 25, 0, 5_000),
+      lingerMs: read.integer('PUSH_LINGER_S', 30, 0, 3600) * 1000,
+    },
     messageMaxBytes: read.integer('MESSAGE_MAX_BYTES', 25 * 1024 * 1024, 64 * 1024, 1024 * 1024 * 1024),
     shutdownTimeoutMs: read.integer('SHUTDOWN_TIMEOUT_MS', 10_000, 0, 120_000),
     readyTimeoutMs: read.integer('READY_TIMEOUT_MS', 2_000, 100, 60_000),

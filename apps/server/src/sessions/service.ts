@@ -29,6 +29,9 @@ export interface LoadedSession {
   record: SessionRecord;
 }
 
+/** Channel on which every instance hears that a session ended (its websockets close). */
+export const SESSION_ENDED_CHANNEL = 'westwind:session-ended';
+
 /** Channel on which every instance hears that an account has no sessions left. */
 export const ACCOUNT_SIGNED_OUT_CHANNEL = 'westwind:account-signed-out';
 
@@ -132,6 +135,7 @@ export class SessionService {
    */
   async destroy(session: Pick<LoadedSession, 'idHash' | 'record'>): Promise<boolean> {
     await this.store.delete(this.sessionKey(session.idHash));
+    await this.store.publish(SESSION_ENDED_CHANNEL, session.idHash);
     const remaining = await this.store.setRemove(
       this.accountSessionsKey(session.record.accountKey),
       session.idHash,

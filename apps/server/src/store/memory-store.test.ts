@@ -62,4 +62,16 @@ describe('MemoryStore', () => {
     await new Promise((resolve) => setTimeout(resolve, 0));
     expect(received).toEqual(['one']);
   });
+
+  it('grants a lease to one owner until it expires or is released', async () => {
+    expect(await store.acquireLease('l', 'a', 1_000)).toBe(true);
+    expect(await store.acquireLease('l', 'b', 1_000)).toBe(false);
+    expect(await store.acquireLease('l', 'a', 1_000)).toBe(true);
+    clock += 1_000;
+    expect(await store.acquireLease('l', 'b', 1_000)).toBe(true);
+    await store.releaseLease('l', 'a');
+    expect(await store.acquireLease('l', 'a', 1_000)).toBe(false);
+    await store.releaseLease('l', 'b');
+    expect(await store.acquireLease('l', 'a', 1_000)).toBe(true);
+  });
 });

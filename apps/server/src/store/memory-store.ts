@@ -66,6 +66,17 @@ export class MemoryStore implements KeyValueStore {
     return value instanceof Set ? [...value] : [];
   }
 
+  async acquireLease(key: string, owner: string, ttlMs: number): Promise<boolean> {
+    const holder = await this.get(key);
+    if (holder !== null && holder !== owner) return false;
+    await this.set(key, owner, ttlMs);
+    return true;
+  }
+
+  async releaseLease(key: string, owner: string): Promise<void> {
+    if ((await this.get(key)) === owner) this.entries.delete(key);
+  }
+
   async publish(channel: string, message: string): Promise<void> {
     // Asynchronous like Redis delivery, so publishers never run subscriber code inline.
     queueMicrotask(() => this.channels.emit(channel, message));

@@ -8,6 +8,18 @@ export interface RedisStoreOptions {
   log: Pick<FastifyBaseLogger, 'warn'>;
 }
 
+const ACQUIRE_LEASE = `
+local holder = redis.call('GET', KEYS[1])
+if holder == false or holder == ARGV[1] then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+  return 1
+end
+return 0`;
+
+const RELEASE_LEASE = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0`;
+
 /** Reconnect forever with capped, jittered backoff: Redis coming back must heal the instance. */
 function retryStrategy(attempt: number): number {
   return Math.min(200 * 2 ** Math.min(attempt, 5), 5_000) + Math.floor(Math.random() * 250);
@@ -108,6 +120,14 @@ export class RedisStore implements KeyValueStore {
 
   setMembers(key: string): Promise<string[]> {
     return this.client.smembers(key);
+  }
+
+  async acquireLease(key: string, owner: string, ttlMs: number): Promise<boolean> {
+    return (await this.client.eval(ACQUIRE_LEASE, 1, key, owner, String(ttlMs))) === 1;
+  }
+
+  async releaseLease(key: string, owner: string): Promise<void> {
+    await this.client.eval(RELEASE_LEASE, 1, key, owner);
   }
 
   async publish(channel: string, message: string): Promise<void> {

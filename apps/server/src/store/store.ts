@@ -21,6 +21,13 @@ export interface KeyValueStore {
   /** Removes from a set and returns how many members remain. */
   setRemove(key: string, member: string): Promise<number>;
   setMembers(key: string): Promise<string[]>;
+  /**
+   * Takes or renews a lease: true when `owner` now holds `key` for `ttlMs` (it was free, expired,
+   * or already ours). Atomic, so of several contenders exactly one wins.
+   */
+  acquireLease(key: string, owner: string, ttlMs: number): Promise<boolean>;
+  /** Gives a lease up, only if `owner` still holds it. */
+  releaseLease(key: string, owner: string): Promise<void>;
   /** Delivered to subscribers on every instance sharing the store (this one included). */
   publish(channel: string, message: string): Promise<void>;
   /** Returns a function that unsubscribes. */
