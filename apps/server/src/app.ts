@@ -10,9 +10,9 @@ import messageRoutes from './messages/routes.js';
 import messageViewRoutes from './messages/view-routes.js';
 import observability from './observability/plugin.js';
 import openapi from './openapi/plugin.js';
+import imageProxyRoutes from './proxy/routes.js';
 import realtime from './realtime/plugin.js';
 import realtimeRoutes from './realtime/routes.js';
-import imageProxyRoutes from './proxy/routes.js';
 import searchRoutes from './search/routes.js';
 import security from './security/plugin.js';
 import sessions from './sessions/plugin.js';
@@ -100,7 +100,10 @@ export async function buildApp({ config, logger }: BuildAppOptions): Promise<Fas
   await app.register(settingsRoutes);
   await app.register(searchRoutes);
   await app.register(threadRoutes);
-  await app.register(imageProxyRoutes);
+  await app.register(imageProxyRoutes, {
+    allowedNetworks: config.imageProxyAllowedNetworks,
+    serverSecret: config.session.secret,
+  });
   await app.register(spa, { webDist: config.webDist });
   return app;
 }

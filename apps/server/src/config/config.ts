@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Cidr } from '../upstream/ip-policy.js';
 import { parseUpstreamConfig, type UpstreamConfig } from '../upstream/policy-config.js';
 import { type Env, EnvReader } from './env-reader.js';
 
@@ -53,6 +54,8 @@ export interface Config {
     coalesceMs: number;
     lingerMs: number;
   };
+  /** Networks the image proxy may fetch from although private (tests, unusual setups). */
+  imageProxyAllowedNetworks: Cidr[];
   /** Messages larger than this are cut for display; their attachments stay downloadable. */
   messageMaxBytes: number;
   shutdownTimeoutMs: number;
@@ -142,6 +145,7 @@ export function loadConfig(env: Env = process.env): Config {
       coalesceMs: read.integer('PUSH_COALESCE_MS', 25, 0, 5_000),
       lingerMs: read.integer('PUSH_LINGER_S', 30, 0, 3600) * 1000,
     },
+    imageProxyAllowedNetworks: read.networks('IMAGE_PROXY_ALLOWED_NETWORKS'),
     messageMaxBytes: read.integer('MESSAGE_MAX_BYTES', 25 * 1024 * 1024, 64 * 1024, 1024 * 1024 * 1024),
     shutdownTimeoutMs: read.integer('SHUTDOWN_TIMEOUT_MS', 10_000, 0, 120_000),
     readyTimeoutMs: read.integer('READY_TIMEOUT_MS', 2_000, 100, 60_000),

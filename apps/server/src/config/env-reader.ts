@@ -1,3 +1,5 @@
+import { type Cidr, parseCidr } from '../upstream/ip-policy.js';
+
 export type Env = Record<string, string | undefined>;
 
 /**
@@ -54,5 +56,18 @@ export class EnvReader {
       .split(',')
       .map((item) => item.trim())
       .filter((item) => item !== '');
+  }
+
+  /** A comma-separated list of CIDRs (a bare address is a /32 or /128). */
+  networks(name: string): Cidr[] {
+    const networks: Cidr[] = [];
+    for (const item of this.list(name)) {
+      try {
+        networks.push(parseCidr(item));
+      } catch (error) {
+        this.problems.push(`${name}: ${(error as Error).message}`);
+      }
+    }
+    return networks;
   }
 }

@@ -11,7 +11,7 @@
  * pass the SSRF guard (ip-policy.ts) unless it lies in UPSTREAM_ALLOWED_NETWORKS.
  */
 import { type Env, EnvReader } from '../config/env-reader.js';
-import { type Cidr, parseCidr } from './ip-policy.js';
+import type { Cidr } from './ip-policy.js';
 import { type NamePattern, normaliseHost, parseNamePattern } from './names.js';
 
 export type UpstreamMode = 'fixed' | 'domains' | 'discover';
@@ -113,18 +113,6 @@ class Reader extends EnvReader {
       else this.problems.push(`${name}: ${JSON.stringify(item)} is not ${what} or a *.suffix pattern`);
     }
     return patterns;
-  }
-
-  networks(name: string): Cidr[] {
-    const networks: Cidr[] = [];
-    for (const item of this.list(name)) {
-      try {
-        networks.push(parseCidr(item));
-      } catch (error) {
-        this.problems.push(`${name}: ${(error as Error).message}`);
-      }
-    }
-    return networks;
   }
 
   /** One server of fixed mode from the IMAP_* / SMTP_* variables that config.ts also reads. */
