@@ -26,22 +26,9 @@ afterAll(async () => {
   await images.close();
 });
 
-/**
- * The app, with or without loopback allowed for the proxy. The variable is passed both as a
- * config override (for when config.ts reads it) and in process.env while the app is built (the
- * proxy plugin's temporary fallback until it is wired).
- */
-async function proxyApp(allowLoopback: boolean): Promise<FastifyInstance> {
-  const value = allowLoopback ? '127.0.0.0/8' : undefined;
-  const saved = process.env.IMAGE_PROXY_ALLOWED_NETWORKS;
-  if (value) process.env.IMAGE_PROXY_ALLOWED_NETWORKS = value;
-  else delete process.env.IMAGE_PROXY_ALLOWED_NETWORKS;
-  try {
-    return await apps({ IMAGE_PROXY_ALLOWED_NETWORKS: value });
-  } finally {
-    if (saved === undefined) delete process.env.IMAGE_PROXY_ALLOWED_NETWORKS;
-    else process.env.IMAGE_PROXY_ALLOWED_NETWORKS = saved;
-  }
+/** The app, with or without loopback allowed for the proxy (the image fixture lives there). */
+function proxyApp(allowLoopback: boolean): Promise<FastifyInstance> {
+  return apps({ IMAGE_PROXY_ALLOWED_NETWORKS: allowLoopback ? '127.0.0.0/8' : undefined });
 }
 
 async function signedIn(allowLoopback: boolean): Promise<ApiClient> {

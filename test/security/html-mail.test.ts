@@ -29,19 +29,12 @@ const PROXY_NETWORKS = '127.0.0.0/8';
 let sentinel: ImageServer;
 const users = new Map<string, { address: string; password: string }>();
 
-// The proxy must reach the loopback sentinel once images are shown. IMAGE_PROXY_ALLOWED_NETWORKS
-// goes in as a config override (for when config.ts reads it) and into process.env while the
-// server starts (the proxy plugin's temporary fallback until it is wired). Hooks run in order.
-let savedNetworks: string | undefined;
+// The proxy must reach the loopback sentinel once images are shown.
 beforeAll(async () => {
-  savedNetworks = process.env.IMAGE_PROXY_ALLOWED_NETWORKS;
-  process.env.IMAGE_PROXY_ALLOWED_NETWORKS = PROXY_NETWORKS;
   sentinel = await startImageServer();
 });
 const app = useAppInBrowser({ IMAGE_PROXY_ALLOWED_NETWORKS: PROXY_NETWORKS });
 beforeAll(async () => {
-  if (savedNetworks === undefined) delete process.env.IMAGE_PROXY_ALLOWED_NETWORKS;
-  else process.env.IMAGE_PROXY_ALLOWED_NETWORKS = savedNetworks;
   // One fresh user per case, so each INBOX holds exactly that message.
   for (const mail of cases) {
     const user = {

@@ -26,6 +26,7 @@ import upstream from './upstream/plugin.js';
 // Re-exported so that code importing the built app also sees the decorators and request
 // properties these plugins add to Fastify's types.
 export type { ImapPluginOptions } from './imap/plugin.js';
+export type { MetricsRegistry } from './observability/plugin.js';
 export type { RealtimePluginOptions } from './realtime/plugin.js';
 export type { AuthenticatedSession } from './sessions/plugin.js';
 export type { StorePluginOptions } from './store/plugin.js';

@@ -8,6 +8,9 @@ declare module 'fastify' {
   }
 }
 
+/** The registry every capability adds its metrics to (`app.metrics`). */
+export type MetricsRegistry = Registry;
+
 /**
  * Prometheus metrics. Each app owns its registry (not prom-client's global one) so several apps
  * can live in one process, as they do in tests.
