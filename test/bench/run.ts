@@ -9,10 +9,11 @@ import { fileURLToPath } from 'node:url';
 import type { Scenario, ScenarioResult } from './harness.ts';
 import { bundle } from './scenarios/bundle.ts';
 import { listCold, listWarm } from './scenarios/list.ts';
+import { push } from './scenarios/push.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, '../..');
-const scenarios: Scenario[] = [bundle, listCold, listWarm];
+const scenarios: Scenario[] = [bundle, listCold, listWarm, push];
 
 const wanted = process.argv.slice(2);
 const unknown = wanted.filter((name) => !scenarios.some((s) => s.name === name));

@@ -1,0 +1,84 @@
+import { randomUUID } from 'node:crypto';
+import { ImapFlow } from 'imapflow';
+import nodemailer from 'nodemailer';
+import { addMailUser } from '../../../infra/stack/index.ts';
+import { PushClient } from '../../support/push-client.ts';
+import { percentile, round, type Scenario } from '../harness.ts';
+import { benchServer, benchStack, HttpSession } from '../support.ts';
+
+const DELIVERIES = 50;
+const INBOX = Buffer.from('INBOX').toString('base64url');
+const log = (line: string) => process.stdout.write(`  ${line}\n`);
+
+/**
+ * New mail delivered over LMTP → the websocket frame that announces it, p50/p95 over 50
+ * deliveries, beside a raw imapflow client idling on the same INBOX and timed on the same
+ * deliveries (its 'exists' event). Dovecot itself signals IDLE clients some time after delivery,
+ * so the raw figure is the floor Westwind adds to.
+ */
+export const push: Scenario = {
+  name: 'push',
+  description: 'delivery → websocket frame, beside a raw IDLE client',
+  async run() {
+    const stack = await benchStack(log);
+    const user = {
+      address: `pushbench-${randomUUID().slice(0, 8)}@westwind.test`,
+      password: `pw-${randomUUID()}`,
+    };
+    await addMailUser(user.address, user.password);
+    const server = await benchServer(stack);
+    const session = new HttpSession(server.url);
+    await session.signIn(user.address, user.password);
+    const client = await PushClient.open(server.url, session.cookieHeader());
+    await client.next((e): e is { type: 'ready'; heartbeatSeconds: number } => e.type === 'ready');
+    client.hello({ states: {} });
+    await client.mailbox(INBOX, () => true, 20_000).catch(() => undefined);
+
+    const raw = new ImapFlow({
+      host: stack.IMAP_HOST,
+      port: stack.IMAP_PORT,
+      secure: false,
+      auth: { user: user.address, pass: user.password },
+      logger: false,
+      autoIdleDelay: 50,
+    });
+    raw.on('error', () => {});
+    await raw.connect();
+    await raw.mailboxOpen('INBOX');
+    let rawArrival: ((at: number) => void) | undefined;
+    raw.on('exists', () => rawArrival?.(performance.now()));
+
+    const lmtp = nodemailer.createTransport({ host: '127.0.0.1', port: stack.LMTP_PORT, lmtp: true });
+    const measured: number[] = [];
+    const baseline: number[] = [];
+    try {
+      for (let i = 1; i <= DELIVERIES; i++) {
+        const rawSeen = new Promise<number>((resolve) => {
+          rawArrival = resolve;
+        });
+        const pushed = client.mailbox(INBOX, (e) => e.total === i, 20_000);
+        const sent = performance.now();
+        await lmtp.sendMail({
+          envelope: { from: 'bench@westwind.test', to: user.address },
+          raw: `From: bench@westwind.test\r\nTo: ${user.address}\r\nSubject: push ${i}\r\n\r\nx\r\n`,
+        });
+        const [rawAt, frame] = await Promise.all([rawSeen, pushed.then(() => performance.now())]);
+        baseline.push(rawAt - sent);
+        measured.push(frame - sent);
+      }
+    } finally {
+      lmtp.close();
+      client.close();
+      await raw.logout().catch(() => {});
+      await session.signOut().catch(() => {});
+      await server.close();
+    }
+    const figures = {
+      p50_ms: round(percentile(measured, 50)),
+      p95_ms: round(percentile(measured, 95)),
+      raw_p50_ms: round(percentile(baseline, 50)),
+      raw_p95_ms: round(percentile(baseline, 95)),
+    };
+    return { figures, target: 'p95 ≤ raw p95 + 50 ms', met: figures.p95_ms <= figures.raw_p95_ms + 50 };
+  },
+};
