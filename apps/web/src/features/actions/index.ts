@@ -1,5 +1,5 @@
 export { default as HelpOverlay } from './help-overlay.svelte';
-export { MailActions } from './mail-actions.svelte';
+export { MailActions, type PendingDialog } from './mail-actions.svelte';
 export { commandForKey, isTypingTarget } from './shortcuts';
 export { default as ToastRegion } from './toast-region.svelte';
 export { toasts } from './toast-state.svelte';

@@ -1,13 +1,17 @@
-import type { MessageAction } from '@westwind/contract';
+import type { MessageFlags } from '@westwind/contract';
 import { describeError, toApiRequestError } from '../../lib/api';
 import * as mailApi from '../../lib/api/mail';
 import type { FolderState } from '../mailbox/folder-state.svelte';
-import type { MessageListState } from '../mailbox/message-list-state.svelte';
+import { folderLabel } from '../mailbox/folder-tree';
+import { groupByFolder, keyOf, type MessageKey, parseKey } from '../mailbox/message-key';
+import type { MessageListState, RemovedRow } from '../mailbox/message-list-state.svelte';
 import type { ReaderState } from '../reader/reader-state.svelte';
+import { type MoveKind, type MovePlan, planMoves } from './move-plan';
 import { toasts } from './toast-state.svelte';
 
+export type { MoveKind };
+
 export type FlagAction = 'read' | 'unread' | 'flag' | 'unflag';
-export type MoveKind = 'move' | 'archive' | 'delete' | 'junk';
 
 const FLAG_CHANGE = {
   read: { seen: true },
@@ -17,15 +21,24 @@ const FLAG_CHANGE = {
 } as const;
 
 const plural = (n: number) => (n === 1 ? 'message' : `${n} messages`);
+const failed = (what: string, n: number, error: unknown) =>
+  toasts.show(`Couldn’t ${what} ${plural(n)}. ${describeError(toApiRequestError(error))}`, 'error');
+
+/** A dialog an action waits on (see action-dialog.svelte, loaded on demand). */
+export type PendingDialog =
+  | { kind: 'copy' | 'move'; keys: MessageKey[] }
+  | { kind: 'empty'; mailboxId: string };
 
 /**
  * Single and bulk actions with optimistic UI: the list, the folder counts and the reader change at
  * once; a failure puts them back and says why; moves offer an undo that moves the messages back.
+ * Rows are keyed by folder and UID; each action sends one request per folder.
  */
 export class MailActions {
   readonly #folders: FolderState;
   readonly #list: MessageListState;
   readonly #reader: ReaderState;
+  #pending = $state.raw<PendingDialog | null>(null);
 
   constructor(folders: FolderState, list: MessageListState, reader: ReaderState) {
     this.#folders = folders;
@@ -33,122 +46,204 @@ export class MailActions {
     this.#reader = reader;
   }
 
-  /** The messages an action applies to: the selection, else the focused (or open) one. */
-  targets(): number[] {
-    if (this.#list.selected.size > 0) return [...this.#list.selected];
-    const open = this.#reader.target;
-    if (open && open.mailboxId === this.#list.mailboxId) return [open.uid];
-    const focused = this.#list.focused;
-    return focused ? [focused.uid] : [];
+  get pending(): PendingDialog | null {
+    return this.#pending;
   }
 
-  async setFlag(action: FlagAction, uids: number[] = this.targets()): Promise<void> {
-    const mailboxId = this.#list.mailboxId;
-    if (!mailboxId || uids.length === 0) return;
-    const change = FLAG_CHANGE[action];
-    const before = this.#list.setFlags(uids, change);
-    const unreadDelta = [...before.values()].reduce(
-      (sum, flags) => sum + ('seen' in change && change.seen !== flags.seen ? (change.seen ? -1 : 1) : 0),
-      0,
-    );
-    this.#folders.adjust(mailboxId, { unread: unreadDelta });
-    for (const uid of uids) this.#reader.patchFlags(uid, change);
-    try {
-      await mailApi.messageAction({ mailboxId, uids, action });
-    } catch (error) {
-      this.#list.restoreFlags(before);
-      this.#folders.adjust(mailboxId, { unread: -unreadDelta });
-      for (const [uid, flags] of before) this.#reader.patchFlags(uid, flags);
-      toasts.show(
-        `Couldn’t update ${plural(uids.length)}. ${describeError(toApiRequestError(error))}`,
-        'error',
-      );
+  /** Asks for a folder, then copies or moves there. */
+  pickFolder(kind: 'copy' | 'move', keys: MessageKey[] = this.targets()): void {
+    if (keys.length > 0) this.#pending = { kind, keys };
+  }
+
+  /** Asks to confirm, then empties Trash or Junk. */
+  confirmEmpty(mailboxId: string): void {
+    this.#pending = { kind: 'empty', mailboxId };
+  }
+
+  closeDialog(): void {
+    this.#pending = null;
+  }
+
+  /** The messages an action applies to: the selection, else the open (or focused) one. */
+  targets(): MessageKey[] {
+    if (this.#list.selected.size > 0) return [...this.#list.selected];
+    const open = this.#reader.target;
+    if (open) return [keyOf(open)];
+    const focused = this.#list.focused;
+    return focused ? [keyOf(focused)] : [];
+  }
+
+  async setFlag(action: FlagAction, keys: MessageKey[] = this.targets()): Promise<void> {
+    if (keys.length === 0) return;
+    const change: Partial<MessageFlags> = FLAG_CHANGE[action];
+    const before = this.#list.setFlags(keys, change);
+    const readerBefore = this.#reader.detail?.summary;
+    const unreadDelta = new Map<string, number>();
+    for (const [key, flags] of before) {
+      if (change.seen === undefined || change.seen === flags.seen) continue;
+      const { mailboxId } = parseKey(key);
+      unreadDelta.set(mailboxId, (unreadDelta.get(mailboxId) ?? 0) + (change.seen ? -1 : 1));
     }
+    for (const [mailboxId, unread] of unreadDelta) this.#folders.adjust(mailboxId, { unread });
+    for (const key of keys) {
+      const { mailboxId, uid } = parseKey(key);
+      this.#reader.patchFlags(mailboxId, uid, change);
+    }
+    await this.#perFolder(keys, 'update', async (mailboxId, uids) => {
+      try {
+        await mailApi.messageAction({ mailboxId, uids, action });
+      } catch (error) {
+        this.#list.restoreFlags(
+          new Map([...before].filter(([key]) => parseKey(key).mailboxId === mailboxId)),
+        );
+        this.#folders.adjust(mailboxId, { unread: -(unreadDelta.get(mailboxId) ?? 0) });
+        if (readerBefore?.mailboxId === mailboxId && uids.includes(readerBefore.uid)) {
+          this.#reader.patchFlags(mailboxId, readerBefore.uid, readerBefore.flags);
+        }
+        throw error;
+      }
+    });
   }
 
   /** Star or unstar, depending on the first target. */
-  toggleFlag(uids: number[] = this.targets()): Promise<void> {
-    const first = this.#list.items.find((m) => m.uid === uids[0]);
-    return this.setFlag(first?.flags.flagged ? 'unflag' : 'flag', uids);
+  toggleFlag(keys: MessageKey[] = this.targets()): Promise<void> {
+    const first = keys[0] === undefined ? undefined : this.#list.byKey(keys[0]);
+    const open = this.#reader.detail?.summary;
+    const flagged = first ? first.flags.flagged : open && keyOf(open) === keys[0] && open.flags.flagged;
+    return this.setFlag(flagged ? 'unflag' : 'flag', keys);
   }
 
-  /** Called when the reader opened a message: the server marked it read. */
+  /** Called when the reader opened a message and the server marked it read. */
   markedRead(mailboxId: string, uid: number): void {
-    if (this.#list.mailboxId !== mailboxId) return;
-    const before = this.#list.setFlags([uid], { seen: true });
-    if (before.get(uid)?.seen === false) this.#folders.adjust(mailboxId, { unread: -1 });
+    const key = keyOf({ mailboxId, uid });
+    const before = this.#list.setFlags([key], { seen: true });
+    if (before.get(key)?.seen === false) this.#folders.adjust(mailboxId, { unread: -1 });
   }
 
-  async move(kind: MoveKind, uids: number[] = this.targets(), targetId?: string): Promise<void> {
-    const source = this.#list.mailboxId;
-    if (!source || uids.length === 0) return;
-    const sourceRole = this.#folders.byId(source)?.role;
-    let action: MessageAction = 'move';
-    let target = targetId;
-    if (kind === 'archive') target = this.#folders.byRole('archive')?.id;
-    if (kind === 'junk') target = this.#folders.byRole('junk')?.id;
-    if (kind === 'delete') {
-      action = 'delete';
-      target = this.#folders.byRole('trash')?.id;
-    }
-    const permanent = kind === 'delete' && (!target || sourceRole === 'trash' || sourceRole === 'junk');
-    if (kind !== 'delete' && !target) {
+  async move(kind: MoveKind, keys: MessageKey[] = this.targets(), targetId?: string): Promise<void> {
+    if (keys.length === 0) return;
+    const folders = this.#folders;
+    const [inbox, junk, archive, trash] = (['inbox', 'junk', 'archive', 'trash'] as const).map(
+      (role) => folders.byRole(role)?.id,
+    );
+    if ((kind === 'archive' && !archive) || (kind === 'spam' && !junk)) {
       toasts.show(`There is no ${kind === 'archive' ? 'Archive' : 'Junk'} folder on this account.`, 'error');
       return;
     }
-    if (target === source && !permanent) return;
-    if (permanent && !confirm(`Delete ${plural(uids.length)} forever? This can’t be undone.`)) return;
+    const plans = planMoves(
+      kind,
+      groupByFolder(keys),
+      (id) => folders.byId(id)?.role,
+      { inbox, junk, archive, trash },
+      targetId,
+    );
+    const forever = plans.filter((p) => p.permanent).reduce((n, p) => n + p.uids.length, 0);
+    if (plans.length === 0) return;
+    if (forever > 0 && !confirm(`Delete ${plural(forever)} forever? This can’t be undone.`)) return;
 
-    const removed = this.#list.remove(uids);
-    const unread = removed.filter((r) => !r.item.flags.seen).length;
-    this.#folders.adjust(source, { unread: -unread, total: -removed.length });
-    if (target && !permanent) this.#folders.adjust(target, { unread, total: removed.length });
-    const openUid = this.#reader.target?.mailboxId === source ? this.#reader.target.uid : null;
-    if (openUid !== null && uids.includes(openUid)) this.#reader.close();
+    const movedKeys = plans.flatMap((p) => p.uids.map((uid) => keyOf({ mailboxId: p.source, uid })));
+    const removed = this.#list.remove(movedKeys);
+    const open = this.#reader.target;
+    if (open && movedKeys.includes(keyOf(open))) this.#reader.close();
 
-    try {
-      const result = await mailApi.messageAction({
-        mailboxId: source,
-        uids,
-        action,
-        ...(action === 'move' && target ? { targetMailboxId: target } : {}),
-      });
-      const done = {
-        move: 'Moved',
-        archive: 'Archived',
-        delete: permanent ? 'Deleted forever' : 'Moved to Trash',
-        junk: 'Marked as spam',
-      }[kind];
-      const label = `${done}: ${plural(uids.length)}.`;
-      const map = result?.uidMap;
-      const backUids = map
-        ? uids.map((uid) => map[String(uid)]).filter((u): u is number => typeof u === 'number')
-        : [];
-      if (!permanent && target && backUids.length > 0) {
-        toasts.show(label, 'info', { label: 'Undo', run: () => void this.#undo(target, source, backUids) });
-      } else {
-        toasts.show(label);
+    const undo: { from: string; to: string; uids: number[] }[] = [];
+    let count = 0;
+    await this.#perFolder(movedKeys, 'move', async (source, uids) => {
+      const plan = plans.find((p) => p.source === source) as MovePlan;
+      const rows = removed.filter((r) => r.item.mailboxId === source);
+      const counts = (sign: number) => this.#adjustCounts(plan, rows, sign);
+      counts(1);
+      try {
+        const result = await mailApi.messageAction({
+          mailboxId: source,
+          uids,
+          action: plan.action,
+          ...(plan.action === 'move' ? { targetMailboxId: plan.target } : {}),
+        });
+        count += uids.length;
+        const map = result?.uidMap;
+        const back = map
+          ? uids.map((uid) => map[String(uid)]).filter((u): u is number => typeof u === 'number')
+          : [];
+        if (!plan.permanent && plan.target && back.length > 0)
+          undo.push({ from: plan.target, to: source, uids: back });
+      } catch (error) {
+        this.#list.reinsert(rows);
+        counts(-1);
+        throw error;
       }
-    } catch (error) {
-      this.#list.reinsert(removed);
-      this.#folders.adjust(source, { unread, total: removed.length });
-      if (target && !permanent) this.#folders.adjust(target, { unread: -unread, total: -removed.length });
-      toasts.show(
-        `Couldn’t move ${plural(uids.length)}. ${describeError(toApiRequestError(error))}`,
-        'error',
-      );
-    }
+    });
+    if (count === 0) return;
+    const done = {
+      move: 'Moved',
+      archive: 'Archived',
+      delete: forever === count ? 'Deleted forever' : 'Moved to Trash',
+      spam: plans.every((p) => p.target === inbox) ? 'Not spam, moved to Inbox' : 'Marked as spam',
+    }[kind];
+    const label = `${done}: ${plural(count)}.`;
+    if (undo.length > 0) toasts.show(label, 'info', { label: 'Undo', run: () => void this.#undo(undo) });
+    else toasts.show(label);
   }
 
-  async #undo(from: string, to: string, uids: number[]): Promise<void> {
-    try {
-      await mailApi.messageAction({ mailboxId: from, uids, action: 'move', targetMailboxId: to });
-      toasts.show(`Restored ${plural(uids.length)}.`);
-    } catch (error) {
-      toasts.show(`Couldn’t undo. ${describeError(toApiRequestError(error))}`, 'error');
-    }
+  /** Copies to another folder; no undo (the originals stay where they are). */
+  async copy(keys: MessageKey[], targetId: string): Promise<void> {
+    let count = 0;
+    await this.#perFolder(keys, 'copy', async (mailboxId, uids) => {
+      await mailApi.messageAction({ mailboxId, uids, action: 'copy', targetMailboxId: targetId });
+      count += uids.length;
+    });
+    const target = this.#folders.byId(targetId);
+    if (count > 0) toasts.show(`Copied ${plural(count)} to ${target ? folderLabel(target) : 'the folder'}.`);
+    void this.#folders.load();
+  }
+
+  /** Deletes everything in Trash or Junk for good; throws `ApiRequestError` (the dialog says why). */
+  async empty(mailboxId: string): Promise<void> {
+    const { affected } = await mailApi.emptyMailbox(mailboxId);
+    if (this.#reader.target?.mailboxId === mailboxId) this.#reader.close();
+    if (this.#list.mailboxId === mailboxId) this.#list.reload();
+    toasts.show(`Deleted ${affected} ${affected === 1 ? 'message' : 'messages'} forever.`);
+    void this.#folders.load();
+  }
+
+  /** Runs `act` once per folder, in parallel; one error toast for all that failed. */
+  async #perFolder(
+    keys: Iterable<MessageKey>,
+    what: string,
+    act: (mailboxId: string, uids: number[]) => Promise<void>,
+  ): Promise<void> {
+    let failures = 0;
+    let cause: unknown;
+    await Promise.all(
+      [...groupByFolder(keys)].map(([mailboxId, uids]) =>
+        act(mailboxId, uids).catch((error: unknown) => {
+          failures += uids.length;
+          cause = error;
+        }),
+      ),
+    );
+    if (failures > 0) failed(what, failures, cause);
+  }
+
+  /** Moves the rows' folder counts over to the target (`sign` -1 puts them back). */
+  #adjustCounts(plan: MovePlan, rows: RemovedRow[], sign: number): void {
+    const unread = rows.filter((r) => !r.item.flags.seen).length * sign;
+    const total = rows.length * sign;
+    this.#folders.adjust(plan.source, { unread: -unread, total: -total });
+    if (plan.target && !plan.permanent) this.#folders.adjust(plan.target, { unread, total });
+  }
+
+  async #undo(moves: { from: string; to: string; uids: number[] }[]): Promise<void> {
+    const results = await Promise.allSettled(
+      moves.map(({ from, to, uids }) =>
+        mailApi.messageAction({ mailboxId: from, uids, action: 'move', targetMailboxId: to }),
+      ),
+    );
+    const failure = results.find((r) => r.status === 'rejected');
+    if (failure) toasts.show(`Couldn’t undo. ${describeError(toApiRequestError(failure.reason))}`, 'error');
+    else toasts.show(`Restored ${plural(moves.reduce((n, m) => n + m.uids.length, 0))}.`);
     // The messages have new UIDs now; fetch the list and counts again.
-    if (this.#list.mailboxId === to || this.#list.mailboxId === from) this.#list.reload();
+    this.#list.reload();
     void this.#folders.load();
   }
 }

@@ -16,6 +16,7 @@ describe('commandForKey', () => {
     expect(commandForKey(key('k'), false)).toBe('previous');
     expect(commandForKey(key('Enter'), false)).toBe('open');
     expect(commandForKey(key('#', { shiftKey: true }), false)).toBe('delete');
+    expect(commandForKey(key('!', { shiftKey: true }), false)).toBe('spam');
     expect(commandForKey(key('I', { shiftKey: true }), false)).toBe('mark-read');
     expect(commandForKey(key('U', { shiftKey: true }), false)).toBe('mark-unread');
     expect(commandForKey(key('?', { shiftKey: true }), false)).toBe('help');

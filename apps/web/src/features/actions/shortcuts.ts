@@ -6,6 +6,7 @@ export type Command =
   | 'back'
   | 'archive'
   | 'delete'
+  | 'spam'
   | 'star'
   | 'mark-read'
   | 'mark-unread'
@@ -33,6 +34,7 @@ export const SHORTCUTS: readonly { keys: string; label: string }[] = [
   { keys: 's', label: 'Star / unstar' },
   { keys: 'e', label: 'Archive' },
   { keys: '#', label: 'Delete' },
+  { keys: '!', label: 'Spam / not spam' },
   { keys: 'Shift + i', label: 'Mark as read' },
   { keys: 'Shift + u', label: 'Mark as unread' },
   { keys: '/', label: 'Search' },
@@ -66,6 +68,8 @@ export function commandForKey(input: KeyInput, typing: boolean, afterGo = false)
       return 'archive';
     case '#':
       return 'delete';
+    case '!':
+      return 'spam';
     case 's':
       return 'star';
     case 'I':

@@ -96,8 +96,15 @@ export class FolderState {
     if (created?.id) this.#selectedId = created.id;
   }
 
-  async rename(id: string, name: string): Promise<void> {
-    const updated = await mailApi.updateMailbox(id, { name });
+  /** Renames and/or (un)subscribes; sends only what changed. */
+  async update(mailbox: Mailbox, name: string, subscribed = mailbox.subscribed): Promise<void> {
+    const id = mailbox.id;
+    const request = {
+      ...(name !== mailbox.name ? { name } : {}),
+      ...(subscribed !== mailbox.subscribed ? { subscribed } : {}),
+    };
+    if (Object.keys(request).length === 0) return;
+    const updated = await mailApi.updateMailbox(id, request);
     const wasSelected = this.#selectedId === id;
     await this.load();
     if (wasSelected && updated?.id) this.#selectedId = updated.id;

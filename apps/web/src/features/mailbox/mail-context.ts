@@ -2,6 +2,7 @@ import { getContext, setContext } from 'svelte';
 import type { MailActions } from '../actions/mail-actions.svelte';
 import type { ReaderState } from '../reader/reader-state.svelte';
 import type { FolderState } from './folder-state.svelte';
+import type { MessageKey } from './message-key';
 import type { MessageListState } from './message-list-state.svelte';
 
 /** The mail shell's state, shared with the panes below it. */
@@ -11,7 +12,7 @@ export interface MailContext {
   reader: ReaderState;
   actions: MailActions;
   /** Opens a message in the reader (and brings the reader forward on a phone). */
-  openMessage(uid: number): void;
+  openMessage(key: MessageKey): void;
   /** Opens a folder (and brings the list forward on a phone). */
   openFolder(id: string): void;
 }

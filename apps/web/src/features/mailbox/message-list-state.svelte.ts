@@ -1,6 +1,7 @@
 import type { MessageFlags, MessagePage, MessageSort, MessageSummary } from '@westwind/contract';
 import { type ApiRequestError, toApiRequestError } from '../../lib/api/client';
 import * as mailApi from '../../lib/api/mail';
+import { keyOf, type MessageKey } from './message-key';
 import {
   type ClickModifiers,
   clickSelect,
@@ -37,7 +38,7 @@ export class MessageListState {
   #error = $state.raw<ApiRequestError | null>(null);
   #sort = $state<MessageSort>('date');
   #order = $state<SortOrder>('desc');
-  #selection = $state.raw<Selection>(EMPTY_SELECTION);
+  #selection = $state.raw<Selection<MessageKey>>(EMPTY_SELECTION);
   #focusIndex = $state(0);
   #wanted = 0;
   #generation = 0;
@@ -75,7 +76,7 @@ export class MessageListState {
   get order(): SortOrder {
     return this.#order;
   }
-  get selected(): ReadonlySet<number> {
+  get selected(): ReadonlySet<MessageKey> {
     return this.#selection.keys;
   }
   get focusIndex(): number {
@@ -133,8 +134,8 @@ export class MessageListState {
           order: this.#order,
         });
         if (generation !== this.#generation) return;
-        const known = new Set(this.#items.map((m) => m.uid));
-        this.#items = this.#items.concat(page.items.filter((m) => !known.has(m.uid)));
+        const known = new Set(this.#items.map(keyOf));
+        this.#items = this.#items.concat(page.items.filter((m) => !known.has(keyOf(m))));
         this.#total = Math.max(page.total, this.#items.length);
         this.#unread = page.unread;
         this.#cursor = page.nextCursor;
@@ -149,31 +150,30 @@ export class MessageListState {
     }
   }
 
-  indexOf(uid: number): number {
-    return this.#items.findIndex((m) => m.uid === uid);
+  indexOf(key: MessageKey): number {
+    return this.#items.findIndex((m) => keyOf(m) === key);
+  }
+
+  byKey(key: MessageKey): MessageSummary | undefined {
+    return this.#items.find((m) => keyOf(m) === key);
   }
 
   setFocus(index: number): void {
     this.#focusIndex = Math.max(0, Math.min(index, Math.max(0, this.#items.length - 1)));
   }
 
-  click(uid: number, modifiers: ClickModifiers): void {
-    this.#selection = clickSelect(
-      this.#selection,
-      this.#items.map((m) => m.uid),
-      uid,
-      modifiers,
-    );
-    const index = this.indexOf(uid);
+  click(key: MessageKey, modifiers: ClickModifiers): void {
+    this.#selection = clickSelect(this.#selection, this.#items.map(keyOf), key, modifiers);
+    const index = this.indexOf(key);
     if (index !== -1) this.#focusIndex = index;
   }
 
-  toggle(uid: number): void {
-    this.#selection = toggleKey(this.#selection, uid);
+  toggle(key: MessageKey): void {
+    this.#selection = toggleKey(this.#selection, key);
   }
 
   selectAll(on: boolean): void {
-    this.#selection = on ? { keys: new Set(this.#items.map((m) => m.uid)), anchor: null } : EMPTY_SELECTION;
+    this.#selection = on ? { keys: new Set(this.#items.map(keyOf)), anchor: null } : EMPTY_SELECTION;
   }
 
   clearSelection(): void {
@@ -181,13 +181,14 @@ export class MessageListState {
   }
 
   /** Changes flags of loaded rows; returns the previous flags for a rollback. */
-  setFlags(uids: readonly number[], change: Partial<MessageFlags>): Map<number, MessageFlags> {
-    const wanted = new Set(uids);
-    const before = new Map<number, MessageFlags>();
+  setFlags(keys: readonly MessageKey[], change: Partial<MessageFlags>): Map<MessageKey, MessageFlags> {
+    const wanted = new Set(keys);
+    const before = new Map<MessageKey, MessageFlags>();
     let unreadDelta = 0;
     this.#items = this.#items.map((m) => {
-      if (!wanted.has(m.uid)) return m;
-      before.set(m.uid, m.flags);
+      const key = keyOf(m);
+      if (!wanted.has(key)) return m;
+      before.set(key, m.flags);
       const flags = { ...m.flags, ...change };
       if (flags.seen !== m.flags.seen) unreadDelta += flags.seen ? -1 : 1;
       return { ...m, flags };
@@ -196,10 +197,10 @@ export class MessageListState {
     return before;
   }
 
-  restoreFlags(before: ReadonlyMap<number, MessageFlags>): void {
+  restoreFlags(before: ReadonlyMap<MessageKey, MessageFlags>): void {
     let unreadDelta = 0;
     this.#items = this.#items.map((m) => {
-      const flags = before.get(m.uid);
+      const flags = before.get(keyOf(m));
       if (!flags) return m;
       if (flags.seen !== m.flags.seen) unreadDelta += flags.seen ? -1 : 1;
       return { ...m, flags };
@@ -208,27 +209,28 @@ export class MessageListState {
   }
 
   /** Takes rows out (move, delete); returns them for a rollback. */
-  remove(uids: readonly number[]): RemovedRow[] {
-    const wanted = new Set(uids);
+  remove(keys: readonly MessageKey[]): RemovedRow[] {
+    const wanted = new Set(keys);
     const removed: RemovedRow[] = [];
     const kept: MessageSummary[] = [];
     this.#items.forEach((item, index) => {
-      if (wanted.has(item.uid)) removed.push({ index, item });
+      if (wanted.has(keyOf(item))) removed.push({ index, item });
       else kept.push(item);
     });
     if (removed.length === 0) return removed;
     this.#items = kept;
     this.#total = Math.max(0, this.#total - removed.length);
     this.#unread = Math.max(0, this.#unread - removed.filter((r) => !r.item.flags.seen).length);
-    this.#selection = pruneSelection(this.#selection, new Set(kept.map((m) => m.uid)));
+    this.#selection = pruneSelection(this.#selection, new Set(kept.map(keyOf)));
     this.setFocus(Math.min(this.#focusIndex, kept.length - 1));
     return removed;
   }
 
   reinsert(rows: readonly RemovedRow[]): void {
     const items = [...this.#items];
+    const present = new Set(items.map(keyOf));
     for (const row of [...rows].sort((a, b) => a.index - b.index)) {
-      if (items.some((m) => m.uid === row.item.uid)) continue;
+      if (present.has(keyOf(row.item))) continue;
       items.splice(Math.min(row.index, items.length), 0, row.item);
     }
     this.#total += items.length - this.#items.length;

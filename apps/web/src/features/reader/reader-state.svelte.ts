@@ -27,17 +27,28 @@ export class ReaderState {
     return this.#target?.mailboxId === mailboxId && this.#target.uid === uid;
   }
 
-  /** Loads a message (the server marks it read); resolves with it, or null on failure. */
-  async open(mailboxId: string, uid: number, remoteContent = false): Promise<MessageDetail | null> {
+  /**
+   * Loads a message (the server marks it read unless `markRead` is false); resolves with it, or
+   * null on failure. `keep` leaves the current view up while it reloads.
+   */
+  async open(
+    mailboxId: string,
+    uid: number,
+    { remoteContent = false, markRead = true, keep = false } = {},
+  ): Promise<MessageDetail | null> {
     this.#controller?.abort();
     const controller = new AbortController();
     this.#controller = controller;
     this.#target = { mailboxId, uid };
-    if (!remoteContent) this.#detail = null;
+    if (!keep) this.#detail = null;
     this.#error = null;
     this.#loading = true;
     try {
-      const detail = await mailApi.getMessage(mailboxId, uid, { remoteContent, signal: controller.signal });
+      const detail = await mailApi.getMessage(mailboxId, uid, {
+        remoteContent,
+        markRead,
+        signal: controller.signal,
+      });
       if (this.#controller !== controller) return null;
       this.#detail = detail;
       return detail;
@@ -49,15 +60,16 @@ export class ReaderState {
     }
   }
 
-  showRemoteContent(): void {
+  /** Loads the open message again (with its remote images, or after the sender was allowed). */
+  reload(remoteContent = false): void {
     const target = this.#target;
-    if (target) void this.open(target.mailboxId, target.uid, true);
+    if (target) void this.open(target.mailboxId, target.uid, { remoteContent, markRead: false, keep: true });
   }
 
   /** Keeps the open message's flags in step with the list. */
-  patchFlags(uid: number, flags: Partial<MessageDetail['summary']['flags']>): void {
+  patchFlags(mailboxId: string, uid: number, flags: Partial<MessageDetail['summary']['flags']>): void {
     const detail = this.#detail;
-    if (!detail || detail.summary.uid !== uid) return;
+    if (!detail || detail.summary.uid !== uid || detail.summary.mailboxId !== mailboxId) return;
     this.#detail = {
       ...detail,
       summary: { ...detail.summary, flags: { ...detail.summary.flags, ...flags } },

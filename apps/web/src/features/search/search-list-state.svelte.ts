@@ -1,4 +1,4 @@
-import type { MessagePage, MessageSummary } from '@westwind/contract';
+import type { MessagePage } from '@westwind/contract';
 import { getContext, setContext } from 'svelte';
 import { type ApiRequestError, toApiRequestError } from '../../lib/api/client';
 import { MessageListState } from '../mailbox/message-list-state.svelte';
@@ -8,16 +8,9 @@ const PAGE = 50;
 const MAX_PAGE = 200;
 
 /**
- * Rows from another folder than the open one (an `in:` or `in:all` search) get a stand-in UID
- * above the IMAP range, so they cannot collide with the open folder's rows in the UID-keyed
- * list, and an action on them is refused by the server's validation instead of touching another
- * message. `locate()` gives back where a row really is.
- */
-const FOREIGN_BASE = 2 ** 32;
-
-/**
  * The message list with a search mode: while a query is active, pages come from `GET /api/search`
- * instead of the folder; selection, focus, flags and removals are the list's own.
+ * instead of the folder; selection, focus, flags and removals are the list's own. Rows are keyed
+ * by folder and UID, so results from other folders (`in:all`) are acted on where they are.
  */
 export class SearchableListState extends MessageListState {
   #query = $state<string | null>(null);
@@ -30,7 +23,6 @@ export class SearchableListState extends MessageListState {
   #cursor: string | null = null;
   #wanted = 0;
   #generation = 0;
-  #foreign = new Map<number, { mailboxId: string; uid: number }>();
 
   /** The active query, or null outside search mode. */
   get query(): string | null {
@@ -59,13 +51,6 @@ export class SearchableListState extends MessageListState {
   }
   override get loaded(): boolean {
     return this.#query === null ? super.loaded : this.#exhausted || this.items.length > 0;
-  }
-
-  /** Where a row of the list really is (its folder and UID). */
-  locate(uid: number): { mailboxId: string; uid: number } | null {
-    const foreign = this.#foreign.get(uid);
-    if (foreign) return foreign;
-    return this.mailboxId ? { mailboxId: this.mailboxId, uid } : null;
   }
 
   search(query: string): void {
@@ -105,7 +90,6 @@ export class SearchableListState extends MessageListState {
     this.#queryError = null;
     this.#loading = false;
     this.#wanted = 0;
-    this.#foreign = new Map();
     super.reload();
   }
 
@@ -122,7 +106,7 @@ export class SearchableListState extends MessageListState {
         const limit = Math.min(MAX_PAGE, Math.max(PAGE, this.#wanted - this.items.length));
         const page = await searchMessages(q, { mailboxId, cursor: this.#cursor, limit });
         if (generation !== this.#generation) return;
-        this.#append(page, mailboxId);
+        this.#append(page);
       }
     } catch (failure) {
       if (generation !== this.#generation) return;
@@ -141,21 +125,13 @@ export class SearchableListState extends MessageListState {
     }
   }
 
-  #append(page: MessagePage & { folders: number }, mailboxId: string): void {
+  #append(page: MessagePage & { folders: number }): void {
     const start = this.items.length;
-    const rows = page.items.map((item, i) => ({ index: start + i, item: this.#keyed(item, mailboxId) }));
-    super.reinsert(rows);
+    super.reinsert(page.items.map((item, i) => ({ index: start + i, item })));
     this.#total = page.total;
     this.#folders = page.folders;
     this.#cursor = page.nextCursor;
     this.#exhausted = page.nextCursor === null || page.items.length === 0;
-  }
-
-  #keyed(item: MessageSummary, mailboxId: string): MessageSummary {
-    if (item.mailboxId === mailboxId) return item;
-    const uid = FOREIGN_BASE + this.#foreign.size + 1;
-    this.#foreign.set(uid, { mailboxId: item.mailboxId, uid: item.uid });
-    return { ...item, uid };
   }
 }
 

@@ -53,10 +53,9 @@ export function getMessage(
   uid: number,
   options: { remoteContent?: boolean; markRead?: boolean; signal?: AbortSignal } = {},
 ): Promise<MessageDetail> {
-  const query = new URLSearchParams({
-    remoteContent: String(options.remoteContent ?? false),
-    markRead: String(options.markRead ?? true),
-  });
+  const query = new URLSearchParams({ markRead: String(options.markRead ?? true) });
+  // Left out unless asked for: the server then shows images from senders the user allowed.
+  if (options.remoteContent) query.set('remoteContent', 'true');
   return apiRequest<MessageDetail>(
     'GET',
     `${messagePath(mailboxId, uid)}?${query}`,
@@ -81,4 +80,9 @@ export function messageBodyUrl(mailboxId: string, uid: number, remoteContent: bo
 
 export function rawMessageUrl(mailboxId: string, uid: number): string {
   return `${API_PREFIX}${messagePath(mailboxId, uid)}/raw`;
+}
+
+/** Deletes every message of Trash or Junk (409 MAILBOX_PROTECTED for other folders). */
+export function emptyMailbox(mailboxId: string): Promise<MessageActionResult> {
+  return apiRequest<MessageActionResult>('POST', `${mailboxPath(mailboxId)}/empty`);
 }

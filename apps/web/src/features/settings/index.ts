@@ -1,0 +1,1 @@
+export { SettingsState, settings } from './settings-state.svelte';
