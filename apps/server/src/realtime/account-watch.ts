@@ -181,7 +181,12 @@ export class AccountWatch {
       this.options.accountKey,
       endpoint,
       { user, password },
-      (client) => (all ? listAll(client) : statusOf(client, paths)),
+      async (client) => {
+        // STATUS (and LIST-STATUS) of the mailbox this connection has selected answers from the
+        // session's own view, which only a NOOP brings up to date (RFC 3501 §6.3.10).
+        if (client.mailbox) await client.noop();
+        return all ? listAll(client) : statusOf(client, paths);
+      },
     );
     const changed: MailboxStateEvent[] = [];
     for (const event of states) {

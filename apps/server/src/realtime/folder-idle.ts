@@ -69,11 +69,15 @@ export class FolderIdle {
       if (!this.stopped) this.scheduleReconnect();
     });
     for (const event of ['exists', 'expunge', 'flags', 'highestModseq'] as const) {
-      client.on(event, () => this.onChange());
+      client.on(event, () => {
+        this.log.debug({ path: this.path, event }, 'watch saw a change');
+        this.onChange();
+      });
     }
     try {
       await client.connect();
       await client.mailboxOpen(this.path, { readOnly: true });
+      this.log.debug({ path: this.path }, 'watch idling');
       this.failures = 0;
       // Whatever happened while we were away counts as a change.
       this.onChange();

@@ -117,6 +117,50 @@ export class MessageListState {
     void this.ensureLoaded(PAGE);
   }
 
+  /**
+   * Brings the top of the list up to date after a push said the folder changed, without starting
+   * over: the first page is fetched again and replaces the rows it covers (new mail appears at the
+   * top, changed flags update, expunged rows go), the rows further down, the selection and the
+   * focused message stay. Other orders than newest-first simply reload.
+   */
+  async refreshHead(): Promise<void> {
+    const mailboxId = this.#mailboxId;
+    if (!mailboxId || this.#loading) return;
+    if (this.#sort !== 'date' || this.#order !== 'desc' || this.#items.length === 0) {
+      this.reload();
+      return;
+    }
+    const generation = this.#generation;
+    const focused = this.focused ? keyOf(this.focused) : undefined;
+    try {
+      const page = await mailApi.listMessages(mailboxId, {
+        cursor: null,
+        limit: PAGE,
+        sort: 'date',
+        order: 'desc',
+      });
+      if (generation !== this.#generation || page.items.length === 0) {
+        if (page.items.length === 0 && generation === this.#generation) this.reload();
+        return;
+      }
+      // Newest first by arrival: the fresh page covers every loaded row with a UID at or above its last.
+      const oldest = page.items[page.items.length - 1]!.uid;
+      const rest = this.#items.filter((m) => m.mailboxId !== mailboxId || m.uid < oldest);
+      this.#items = page.items.concat(rest);
+      this.#total = Math.max(page.total, this.#items.length);
+      this.#unread = page.unread;
+      const live = new Set(this.#items.map(keyOf));
+      this.#selection = pruneSelection(this.#selection, live);
+      if (focused !== undefined) {
+        const index = this.indexOf(focused);
+        if (index !== -1) this.#focusIndex = index;
+      }
+      this.#onpage?.(page);
+    } catch {
+      // A failed refresh leaves the list as it was; the next push or a reload tries again.
+    }
+  }
+
   /** Loads pages until row `end - 1` is there (or the folder ends). */
   async ensureLoaded(end: number): Promise<void> {
     this.#wanted = Math.max(this.#wanted, end);
