@@ -85,7 +85,11 @@ describe('more reading and organizing in Chromium', () => {
           headers['x-csrf-token'] = token;
           headers['content-type'] = 'application/json';
         }
-        const response = await fetch(url, { method, headers, body: body && JSON.stringify(body) });
+        const response = await fetch(url, {
+          method,
+          headers,
+          body: body === undefined ? undefined : JSON.stringify(body),
+        });
         return response.json();
       },
       { url: path, method, body },
