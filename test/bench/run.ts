@@ -8,12 +8,13 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Scenario, ScenarioResult } from './harness.ts';
 import { bundle } from './scenarios/bundle.ts';
-import { listCold, listWarm } from './scenarios/list.ts';
+import { cacheBytes, listWarm, resync } from './scenarios/cache.ts';
+import { listCold } from './scenarios/list.ts';
 import { push } from './scenarios/push.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, '../..');
-const scenarios: Scenario[] = [bundle, listCold, listWarm, push];
+const scenarios: Scenario[] = [bundle, listCold, listWarm, resync, cacheBytes, push];
 
 const wanted = process.argv.slice(2);
 const unknown = wanted.filter((name) => !scenarios.some((s) => s.name === name));

@@ -35,8 +35,9 @@ beforeAll(async () => {
     ].join('\r\n'),
   );
   await client.logout();
-  if (!appended || !appended.uid) throw new Error('append failed');
-  uid = appended.uid;
+  const appendedUid = appended === false ? undefined : appended.uid;
+  if (!appendedUid) throw new Error('append failed');
+  uid = appendedUid;
 });
 
 async function signedIn(): Promise<ApiClient> {

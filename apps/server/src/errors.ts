@@ -11,7 +11,11 @@ export const AppErrors = {
   SessionRequired: createError(ErrorCodes.SESSION_REQUIRED, 'Sign in first', 401),
   // One message for a wrong password and an unknown address: sign-in must not reveal which it was.
   SignInFailed: createError(ErrorCodes.SIGN_IN_FAILED, 'The address or password is not correct', 401),
-  OriginRefused: createError(ErrorCodes.ORIGIN_REFUSED, 'This connection must come from the Westwind page itself', 403),
+  OriginRefused: createError(
+    ErrorCodes.ORIGIN_REFUSED,
+    'This connection must come from the Westwind page itself',
+    403,
+  ),
   CsrfInvalid: createError(ErrorCodes.CSRF_INVALID, 'Missing or invalid CSRF token; reload the page', 403),
   RateLimited: createError(ErrorCodes.RATE_LIMITED, 'Too many attempts; try again in %d s', 429),
   UnknownDomain: createError(ErrorCodes.UNKNOWN_DOMAIN, 'This server does not serve mail for %s', 400),

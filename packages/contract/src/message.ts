@@ -174,3 +174,39 @@ export const MessageActionResult = Type.Object(
   { title: 'MessageActionResult' },
 );
 export type MessageActionResult = Static<typeof MessageActionResult>;
+
+export const MailboxChangesQuery = Type.Object(
+  {
+    since: Type.String({
+      minLength: 1,
+      maxLength: 64,
+      description: 'A `state` from a list page or an earlier changes call',
+    }),
+    maxChanges: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 500 })),
+  },
+  { additionalProperties: false },
+);
+export type MailboxChangesQuery = Static<typeof MailboxChangesQuery>;
+
+/**
+ * What changed in a folder since a state (JMAP `Email/changes` style). `created` and `updated`
+ * carry whole summaries and are both upserts: `created` holds the messages that arrived after
+ * `oldState` when the server still remembers that state's UIDNEXT, otherwise they are in
+ * `updated`. `destroyed` may name UIDs the client never had. With `hasMoreChanges`, call again
+ * with `newState`. A `since` from another folder generation (UIDVALIDITY) is refused with
+ * INVALID_CURSOR: reload the list.
+ */
+export const MailboxChanges = Type.Object(
+  {
+    mailboxId: Type.String(),
+    oldState: Type.String(),
+    newState: Type.String(),
+    created: Type.Array(MessageSummary),
+    updated: Type.Array(MessageSummary),
+    destroyed: Type.Array(Type.Integer({ minimum: 1 })),
+    hasMoreChanges: Type.Boolean(),
+    total: Type.Integer({ minimum: 0 }),
+  },
+  { title: 'MailboxChanges' },
+);
+export type MailboxChanges = Static<typeof MailboxChanges>;

@@ -215,7 +215,9 @@ describe('sanitizeHtml: policy', () => {
   });
 
   it('replaces a misleading title with the real target', () => {
-    const { html } = sanitizeHtml('<a href="https://evil.example/login" title="https://bank.example">bank</a>');
+    const { html } = sanitizeHtml(
+      '<a href="https://evil.example/login" title="https://bank.example">bank</a>',
+    );
     const a = new JSDOM(html).window.document.querySelector('a')!;
     expect(a.getAttribute('title')).toBe('https://evil.example/login');
   });

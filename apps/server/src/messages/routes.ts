@@ -1,16 +1,20 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import {
   ApiError,
+  MailboxChanges,
+  MailboxChangesQuery,
   MailboxIdParams,
   MessageActionRequest,
   MessageActionResult,
   MessageListQuery,
   MessagePage,
 } from '@westwind/contract';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { SummaryCache, type SummaryCacheOptions } from '../cache/summary-cache.js';
 import { AppErrors } from '../errors.js';
 import { mailboxPathOf } from '../mailboxes/mailbox-id.js';
 import { withImap } from '../sessions/imap-access.js';
+import type { RedisStore } from '../store/redis-store.js';
 import { runMessageAction } from './actions/run-action.js';
 import { fetchSummaryPage } from './list/fetch-page.js';
 
@@ -33,9 +37,37 @@ function pathOf(mailboxId: string): string {
   return path;
 }
 
-/** The message list and message actions. (Opening one message is in view-routes.ts.) */
-export default async function messageRoutes(app: FastifyInstance): Promise<void> {
+export interface MessageRoutesOptions {
+  /** The summary cache's limits (used when the store is Redis). */
+  cache?: SummaryCacheOptions;
+}
+
+/** The account and server a session's cache keys belong to, for `cache:verify`. */
+function accountOf(request: FastifyRequest): { accountKey: string; who: string } {
+  const record = request.session?.record;
+  if (!record) throw new AppErrors.SessionRequired();
+  return {
+    accountKey: record.accountKey,
+    who: `${record.address.toLowerCase()}|${record.imap.host}:${record.imap.port}`,
+  };
+}
+
+/**
+ * The message list, its changes and message actions. (Opening one message is in view-routes.ts.)
+ * With Redis as the store, lists go through the summary cache (../cache); with the in-process
+ * store there is no cache and every page is read from IMAP (one instance, nothing to share).
+ */
+export default async function messageRoutes(
+  app: FastifyInstance,
+  options: MessageRoutesOptions = {},
+): Promise<void> {
   const api = app.withTypeProvider<TypeBoxTypeProvider>();
+  const cache = new SummaryCache(
+    app.store.kind === 'redis' ? (app.store as RedisStore).client : null,
+    app.log,
+    app.metrics,
+    options.cache,
+  );
 
   api.get(
     '/api/mailboxes/:mailboxId/messages',
@@ -52,9 +84,11 @@ export default async function messageRoutes(app: FastifyInstance): Promise<void>
       const { mailboxId } = request.params;
       const path = pathOf(mailboxId);
       const { cursor, limit = 50, sort = 'date', order = 'desc' } = request.query;
+      const { accountKey, who } = accountOf(request);
+      const pageCache = cache.enabled ? cache.forAccount(accountKey, who) : undefined;
       const list = () =>
         withImap(app, request, (client) =>
-          fetchSummaryPage(client, path, { mailboxId, cursor, limit, sort, order }),
+          fetchSummaryPage(client, path, { mailboxId, cursor, limit, sort, order }, pageCache),
         );
       try {
         return await list();
@@ -64,6 +98,28 @@ export default async function messageRoutes(app: FastifyInstance): Promise<void>
         if (!(error instanceof AppErrors.UpstreamUnavailable)) throw error;
         return list();
       }
+    },
+  );
+
+  api.get(
+    '/api/mailboxes/:mailboxId/changes',
+    {
+      schema: {
+        tags: ['messages'],
+        params: MailboxIdParams,
+        querystring: MailboxChangesQuery,
+        response: { 200: MailboxChanges, ...errors },
+      },
+      preHandler: app.requireSession,
+    },
+    async (request) => {
+      const { mailboxId } = request.params;
+      const path = pathOf(mailboxId);
+      const { since, maxChanges = 500 } = request.query;
+      const { accountKey, who } = accountOf(request);
+      return withImap(app, request, (client) =>
+        cache.changes(client, path, { accountKey, who, mailboxId, since, maxChanges }),
+      );
     },
   );
 
@@ -84,7 +140,13 @@ export default async function messageRoutes(app: FastifyInstance): Promise<void>
       if ((action === 'move' || action === 'copy') && target === undefined) {
         throw new AppErrors.MailboxNotFound();
       }
-      return withImap(app, request, (client) => runMessageAction(client, source, { uids, action, target }));
+      const { accountKey, who } = accountOf(request);
+      return withImap(app, request, async (client) => {
+        const result = await runMessageAction(client, source, { uids, action, target });
+        // Keep the cache current at once (the next list would catch up by itself, a round trip later).
+        await cache.refresh(client, source, accountKey, mailboxId, who);
+        return result;
+      });
     },
   );
 }

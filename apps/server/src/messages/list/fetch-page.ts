@@ -44,16 +44,31 @@ const SUMMARY_FETCH: FetchQueryObject = {
   bodyStructure: true,
 };
 
-interface PageIds {
+export interface PageIds {
   uids: number[];
   hasMore: boolean;
+}
+
+/**
+ * The summary cache as this code sees it (implemented in ../../cache): a page served from the
+ * cache, syncing and filling misses over `client` as needed, or null when the cache cannot be
+ * used (Redis down or slow, server without CONDSTORE, another instance mid-sync) and the page
+ * must come from IMAP directly.
+ */
+export interface SummaryPageCache {
+  page(client: ImapFlow, path: string, query: SummaryPageQuery): Promise<MessagePage | null>;
 }
 
 export async function fetchSummaryPage(
   client: ImapFlow,
   path: string,
   query: SummaryPageQuery,
+  cache?: SummaryPageCache,
 ): Promise<MessagePage> {
+  if (cache) {
+    const cached = await cache.page(client, path, query);
+    if (cached) return cached;
+  }
   const lock = await lockFresh(client, path, 'message list');
   try {
     const mailbox = client.mailbox;
@@ -160,7 +175,7 @@ const SERVER_CRITERIA: Record<Exclude<MessageSort, 'date'>, ServerSortCriterion>
 };
 
 /** Sender, subject or size order: the whole order from the server, then the page's slice of it. */
-async function sortedPage(
+export async function sortedPage(
   client: ImapFlow,
   query: SummaryPageQuery,
   cursor: Cursor | null,
@@ -257,7 +272,7 @@ export async function fetchSnippets(
   return snippets;
 }
 
-async function countUnseen(client: ImapFlow): Promise<number> {
+export async function countUnseen(client: ImapFlow): Promise<number> {
   const result = await client.search({ seen: false }, { uid: true, returnOptions: ['count'] });
   if (result === false || result === undefined) return 0;
   return Array.isArray(result) ? result.length : (result.count ?? 0);

@@ -1,0 +1,104 @@
+/**
+ * The IMAP side of a sync: the mailbox's state by STATUS, the CONDSTORE/QRESYNC delta since a
+ * modseq, and the full UID list by one ESEARCH. Each is one command (RFC 7162, RFC 4731).
+ */
+import type { ImapFlow } from 'imapflow';
+import { UidIndex } from './uid-index.js';
+
+export interface ImapState {
+  uidValidity: string;
+  modseq: string;
+  uidNext: number;
+  messages: number;
+}
+
+/**
+ * STATUS (MESSAGES UIDNEXT UIDVALIDITY HIGHESTMODSEQ): one round trip, no SELECT needed, current
+ * even for a mailbox another connection changed. Null when the server or the mailbox has no
+ * mod-sequences (then the cache is not used: see summary-cache.ts) or the mailbox is missing.
+ */
+export async function imapState(client: ImapFlow, path: string): Promise<ImapState | null> {
+  if (!client.enabled.has('CONDSTORE') && !client.enabled.has('QRESYNC')) return null;
+  // STATUS of the selected mailbox is answered from the session's view, which can be a deleted
+  // incarnation (RFC 3501 section 6.3.10 advises against it): leave it first, by UNSELECT
+  // (RFC 3691), never CLOSE, which would expunge \Deleted messages.
+  if (client.mailbox && client.mailbox.path === path && !(await unselect(client))) return null;
+  const status = await client.status(path, {
+    messages: true,
+    uidNext: true,
+    uidValidity: true,
+    highestModseq: true,
+  });
+  if (!status || status.highestModseq === undefined || status.uidValidity === undefined) return null;
+  if (status.uidNext === undefined || status.messages === undefined) return null;
+  return {
+    uidValidity: String(status.uidValidity),
+    modseq: String(status.highestModseq),
+    uidNext: status.uidNext,
+    messages: status.messages,
+  };
+}
+
+/** UNSELECT where offered; false without it (then the caller does not use the cache). */
+export async function unselect(client: ImapFlow): Promise<boolean> {
+  if (!client.capabilities.has('UNSELECT')) return false;
+  // imapflow 2.10's public mailboxClose() always sends CLOSE; its `close` command takes
+  // `{ unselect: true }` through the lower-level run().
+  const internal = client as unknown as { run(command: string, options: object): Promise<unknown> };
+  await internal.run('CLOSE', { unselect: true });
+  return true;
+}
+
+export interface DeltaRow {
+  uid: number;
+  flags: Set<string>;
+  modseq: bigint;
+}
+
+export interface Delta {
+  /** The modseq the delta starts from. */
+  from: string;
+  /** Messages created or changed since `from` (their current flags). */
+  rows: DeltaRow[];
+  /** UIDs expunged since `from` (may include UIDs never known: RFC 7162 allows a superset). */
+  vanished: number[];
+}
+
+/**
+ * `UID FETCH 1:* (UID FLAGS) (CHANGEDSINCE m VANISHED)` on the selected mailbox (RFC 7162
+ * section 3.2.6; imapflow adds VANISHED when QRESYNC is enabled). The VANISHED (EARLIER) lines
+ * arrive as `expunge` events, collected while the command runs. Nothing else is sent inside the
+ * loop. Without QRESYNC no UIDs are reported vanished: the caller reconciles by count.
+ */
+export async function fetchDelta(client: ImapFlow, since: string): Promise<Delta> {
+  const rows: DeltaRow[] = [];
+  const vanished: number[] = [];
+  if (!client.mailbox || client.mailbox.exists === 0) return { from: since, rows, vanished };
+  const onExpunge = (event: { uid?: number; vanished?: boolean }) => {
+    if (event.vanished && typeof event.uid === 'number') vanished.push(event.uid);
+  };
+  client.on('expunge', onExpunge);
+  try {
+    for await (const message of client.fetch(
+      '1:*',
+      { uid: true, flags: true },
+      { uid: true, changedSince: BigInt(since) },
+    )) {
+      rows.push({ uid: message.uid, flags: message.flags ?? new Set(), modseq: message.modseq ?? 0n });
+    }
+  } finally {
+    client.off('expunge', onExpunge);
+  }
+  return { from: since, rows, vanished };
+}
+
+/** Every UID of the selected mailbox: one `UID SEARCH RETURN (ALL) ALL`, a compact set under ESEARCH. */
+export async function uidSearchAll(client: ImapFlow): Promise<UidIndex> {
+  if (!client.mailbox || client.mailbox.exists === 0) return UidIndex.empty();
+  const result = await client.search({ all: true }, { uid: true, returnOptions: ['all'] });
+  if (result === false || result === undefined) throw new Error('UID SEARCH ALL failed');
+  if (Array.isArray(result)) return UidIndex.fromUids(result);
+  const index = UidIndex.parse(result.all ?? '');
+  if (!index) throw new Error('the server sent an invalid UID set');
+  return index;
+}

@@ -1,0 +1,268 @@
+/**
+ * The Redis adapter of the summary cache. Every key of an account carries the `{accountKey}` hash
+ * tag, so one account's keys share a Redis Cluster slot and the Lua scripts below may touch them
+ * together.
+ *
+ * Keys (per account A and mailbox M, M being the API's mailbox id):
+ * - `ww:c:{A}:m:M`  hash, sync state: uv, ms (HIGHESTMODSEQ), un (UIDNEXT), n (count), ur/urm
+ *                   (unseen count and the modseq it is valid at). No TTL: never evicted.
+ * - `ww:c:{A}:i:M`  string, the ordered UID index as a packed sequence set. No TTL.
+ * - `ww:c:{A}:h:M`  hash modseq → UIDNEXT of recent states (for created-vs-updated). No TTL, ≤ 512.
+ * - `ww:c:{A}:s:M`  hash UID → packed summary (codec.ts). TTL: the evictable part. Run Redis with
+ *                   `maxmemory-policy volatile-lru` so only these keys are evicted under pressure.
+ * - `ww:c:{A}:l:M`  the sync lock (SET NX PX, a random token, compare-and-delete).
+ * - `ww:c:{A}:lru`  sorted set mailbox → last use, for the per-account bound.
+ * - `ww:c:{A}:who`  the account's address and server, so `cache:verify USER` can find it.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { type MailboxMeta, readMeta } from './codec.js';
+import { UidIndex } from './uid-index.js';
+
+export const SUMMARY_TTL_MS = 30 * 24 * 3600_000;
+export const LOCK_TTL_MS = 15_000;
+const HISTORY_MAX = 512;
+
+export interface MailboxKeys {
+  meta: string;
+  index: string;
+  history: string;
+  summaries: string;
+  lock: string;
+  lru: string;
+  who: string;
+  mailboxId: string;
+}
+
+/** Hash tags end at the first `}`: account keys are hex digests, but never trust that. */
+export function keysFor(accountKey: string, mailboxId: string): MailboxKeys {
+  const tag = `ww:c:{${accountKey.replace(/[{}]/g, '_')}}`;
+  return {
+    meta: `${tag}:m:${mailboxId}`,
+    index: `${tag}:i:${mailboxId}`,
+    history: `${tag}:h:${mailboxId}`,
+    summaries: `${tag}:s:${mailboxId}`,
+    lock: `${tag}:l:${mailboxId}`,
+    lru: `${tag}:lru`,
+    who: `${tag}:who`,
+    mailboxId,
+  };
+}
+
+export interface CachedView {
+  meta: MailboxMeta;
+  index: UidIndex;
+}
+
+/** Writes summaries only while the mailbox is still at the state they were read at. */
+const PUT_SUMMARIES = `
+if redis.call('HGET', KEYS[1], 'uv') ~= ARGV[1] or redis.call('HGET', KEYS[1], 'ms') ~= ARGV[2] then return 0 end
+for i = 4, #ARGV, 2 do redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 1]) end
+redis.call('PEXPIRE', KEYS[2], ARGV[3])
+return 1`;
+
+/**
+ * The sync's commit, atomic and fenced by the lock token: KEYS meta, index, history, summaries,
+ * lock. ARGV: token, reset (0/1), uv, ms, un, n, idx, removedCount, removed…, then uid/flags pairs.
+ * Flags replace only the text before the first newline of a cached value (see codec.ts).
+ */
+const COMMIT = `
+if redis.call('GET', KEYS[5]) ~= ARGV[1] then return 0 end
+if ARGV[2] == '1' then redis.call('DEL', KEYS[4], KEYS[3]) end
+local removed = tonumber(ARGV[8])
+for i = 9, 8 + removed do redis.call('HDEL', KEYS[4], ARGV[i]) end
+for i = 9 + removed, #ARGV, 2 do
+  local v = redis.call('HGET', KEYS[4], ARGV[i])
+  if v then
+    local cut = string.find(v, '\\n', 1, true)
+    if cut then redis.call('HSET', KEYS[4], ARGV[i], ARGV[i + 1] .. string.sub(v, cut)) else redis.call('HDEL', KEYS[4], ARGV[i]) end
+  end
+end
+redis.call('SET', KEYS[2], ARGV[7])
+redis.call('DEL', KEYS[1])
+redis.call('HSET', KEYS[1], 'uv', ARGV[3], 'ms', ARGV[4], 'un', ARGV[5], 'n', ARGV[6])
+redis.call('HSET', KEYS[3], ARGV[4], ARGV[5])
+if redis.call('HLEN', KEYS[3]) > ${HISTORY_MAX} then redis.call('DEL', KEYS[3]); redis.call('HSET', KEYS[3], ARGV[4], ARGV[5]) end
+return 1`;
+
+const UNLOCK = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
+
+const SET_UNREAD = `
+if redis.call('HGET', KEYS[1], 'uv') ~= ARGV[1] or redis.call('HGET', KEYS[1], 'ms') ~= ARGV[2] then return 0 end
+redis.call('HSET', KEYS[1], 'ur', ARGV[3], 'urm', ARGV[2])
+return 1`;
+
+type Scripted = Redis & {
+  wwCachePut(...args: (string | number)[]): Promise<number>;
+  wwCacheCommit(...args: (string | number)[]): Promise<number>;
+  wwCacheUnlock(...args: string[]): Promise<number>;
+  wwCacheUnread(...args: (string | number)[]): Promise<number>;
+};
+
+export interface CommitInput {
+  token: string;
+  reset: boolean;
+  uidValidity: string;
+  modseq: string;
+  uidNext: number;
+  index: UidIndex;
+  removed: number[];
+  flags: [number, string][];
+}
+
+export class RedisCache {
+  private readonly redis: Scripted;
+
+  constructor(redis: Redis) {
+    const scripted = redis as Scripted;
+    if (typeof scripted.wwCachePut !== 'function') {
+      redis.defineCommand('wwCachePut', { numberOfKeys: 2, lua: PUT_SUMMARIES });
+      redis.defineCommand('wwCacheCommit', { numberOfKeys: 5, lua: COMMIT });
+      redis.defineCommand('wwCacheUnlock', { numberOfKeys: 1, lua: UNLOCK });
+      redis.defineCommand('wwCacheUnread', { numberOfKeys: 1, lua: SET_UNREAD });
+    }
+    this.redis = scripted;
+  }
+
+  get client(): Redis {
+    return this.redis;
+  }
+
+  /**
+   * Sync state and index. `corrupt` when something is there but does not validate: the caller
+   * drops the mailbox's cache and resyncs.
+   */
+  async readView(keys: MailboxKeys): Promise<CachedView | 'absent' | 'corrupt'> {
+    const replies = await this.redis.multi().hgetall(keys.meta).get(keys.index).exec();
+    if (!replies) throw new Error('redis: transaction aborted');
+    const [[metaError, metaFields], [indexError, indexText]] = replies as [
+      [Error | null, Record<string, string>],
+      [Error | null, string | null],
+    ];
+    if (metaError) throw metaError;
+    if (indexError) throw indexError;
+    if (Object.keys(metaFields).length === 0) return 'absent';
+    const meta = readMeta(metaFields);
+    const index = typeof indexText === 'string' ? UidIndex.parse(indexText) : null;
+    if (!meta || !index || index.count !== meta.count) return 'corrupt';
+    return { meta, index };
+  }
+
+  /** Raw packed values of `uids` (null where missing); refreshes the summaries' TTL and LRU. */
+  async getPacked(keys: MailboxKeys, uids: number[]): Promise<(string | null)[]> {
+    if (uids.length === 0) return [];
+    const replies = await this.redis
+      .multi()
+      .hmget(keys.summaries, ...uids.map(String))
+      .pexpire(keys.summaries, SUMMARY_TTL_MS)
+      .zadd(keys.lru, Date.now(), keys.mailboxId)
+      .exec();
+    const first = replies?.[0];
+    if (!first || first[0]) throw first?.[0] ?? new Error('redis: no reply');
+    return first[1] as (string | null)[];
+  }
+
+  async dropFields(keys: MailboxKeys, uids: number[]): Promise<void> {
+    if (uids.length > 0) await this.redis.hdel(keys.summaries, ...uids.map(String));
+  }
+
+  /** True when written (the mailbox was still at `uidValidity`/`modseq`). */
+  async putPacked(
+    keys: MailboxKeys,
+    state: { uidValidity: string; modseq: string },
+    entries: [number, string][],
+  ): Promise<boolean> {
+    if (entries.length === 0) return true;
+    const args = entries.flatMap(([uid, value]) => [String(uid), value]);
+    const ok = await this.redis.wwCachePut(
+      keys.meta,
+      keys.summaries,
+      state.uidValidity,
+      state.modseq,
+      SUMMARY_TTL_MS,
+      ...args,
+    );
+    return ok === 1;
+  }
+
+  async setUnread(keys: MailboxKeys, uidValidity: string, modseq: string, unread: number): Promise<void> {
+    await this.redis.wwCacheUnread(keys.meta, uidValidity, modseq, unread);
+  }
+
+  /** The token when this caller now holds the mailbox's sync lock, null when another does. */
+  async lock(keys: MailboxKeys): Promise<string | null> {
+    const token = randomBytes(12).toString('base64url');
+    const ok = await this.redis.set(keys.lock, token, 'PX', LOCK_TTL_MS, 'NX');
+    return ok === 'OK' ? token : null;
+  }
+
+  async unlock(keys: MailboxKeys, token: string): Promise<void> {
+    await this.redis.wwCacheUnlock(keys.lock, token);
+  }
+
+  /** False when the lock was lost meanwhile (expired and taken): nothing was written. */
+  async commit(keys: MailboxKeys, input: CommitInput): Promise<boolean> {
+    const args: (string | number)[] = [
+      input.token,
+      input.reset ? '1' : '0',
+      input.uidValidity,
+      input.modseq,
+      input.uidNext,
+      input.index.count,
+      input.index.toString(),
+      input.removed.length,
+      ...input.removed.map(String),
+      ...input.flags.flatMap(([uid, flags]) => [String(uid), flags]),
+    ];
+    const ok = await this.redis.wwCacheCommit(
+      keys.meta,
+      keys.index,
+      keys.history,
+      keys.summaries,
+      keys.lock,
+      ...args,
+    );
+    return ok === 1;
+  }
+
+  /** UIDNEXT at a past state, when remembered. */
+  async uidNextAt(keys: MailboxKeys, modseq: string): Promise<number | null> {
+    const value = await this.redis.hget(keys.history, modseq);
+    return value !== null && /^\d{1,10}$/.test(value) ? Number(value) : null;
+  }
+
+  async drop(keys: MailboxKeys): Promise<void> {
+    await this.redis.del(keys.meta, keys.index, keys.history, keys.summaries);
+  }
+
+  async remember(keys: MailboxKeys, who: string): Promise<void> {
+    await this.redis.set(keys.who, who);
+  }
+
+  /**
+   * Keeps the account under `maxSummaries` cached summaries: whole mailboxes least recently used
+   * first (never `keys`' own), then the lowest UIDs of `keys`' mailbox. Returns the account's
+   * summary bytes (MEMORY USAGE, sampled) for the metric.
+   */
+  async enforceBound(keys: MailboxKeys, index: UidIndex, maxSummaries: number): Promise<number> {
+    const mailboxes = await this.redis.zrange(keys.lru, '0', '-1');
+    const tag = keys.lru.slice(0, -':lru'.length);
+    const sizes = await Promise.all(mailboxes.map((m) => this.redis.hlen(`${tag}:s:${m}`)));
+    let total = sizes.reduce((a, b) => a + b, 0);
+    for (let i = 0; i < mailboxes.length && total > maxSummaries; i++) {
+      if (mailboxes[i] === keys.mailboxId) continue;
+      await this.redis.del(`${tag}:s:${mailboxes[i]}`);
+      await this.redis.zrem(keys.lru, mailboxes[i]!);
+      total -= sizes[i]!;
+    }
+    if (total > maxSummaries) {
+      const excess = index.takeAsc(total - maxSummaries);
+      for (let i = 0; i < excess.length; i += 1000) await this.dropFields(keys, excess.slice(i, i + 1000));
+    }
+    let bytes = 0;
+    for (const m of await this.redis.zrange(keys.lru, '0', '-1')) {
+      bytes += Number((await this.redis.call('MEMORY', 'USAGE', `${tag}:s:${m}`)) ?? 0);
+    }
+    return bytes;
+  }
+}

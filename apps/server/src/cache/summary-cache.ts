@@ -1,0 +1,531 @@
+/**
+ * The summary cache and sync engine. A list request:
+ * 1. STATUS the mailbox (one round trip, no SELECT) and read the cached sync state (one Redis
+ *    round trip). Equal UIDVALIDITY, HIGHESTMODSEQ, UIDNEXT and count: the cache is current.
+ * 2. Current, date order, every row cached: the page comes from Redis alone.
+ * 3. Otherwise, under the IMAP mailbox lock: sync if stale (below), then the page's UIDs (from
+ *    the UID index for date order, from the server's SORT otherwise), summaries from Redis with
+ *    misses fetched from IMAP and written back, fenced by the state they were read at.
+ *
+ * Sync, under a Redis lock per mailbox (SET NX PX, token-fenced commit) so two instances never
+ * interleave: no state or another UIDVALIDITY → drop and rebuild the UID index by one ESEARCH
+ * (summaries fill lazily); else `UID FETCH 1:* (FLAGS) (CHANGEDSINCE m VANISHED)`: new UIDs join
+ * the index, changed flags are patched into cached summaries, vanished UIDs leave both. A count
+ * that still disagrees with the server is reconciled by one ESEARCH. The commit is one Lua script.
+ *
+ * Redis unavailable (down, slow past `commandTimeout`, offline queue off): null is returned, the
+ * caller reads IMAP directly, a warning is logged (at most every 10 s) and the cache is skipped
+ * for `cooldownMs`, then tried again; state left behind is revalidated by the next sync. Servers
+ * without CONDSTORE are not cached (their pages come from IMAP, as before).
+ */
+import type { MailboxChanges, MessagePage, MessageSummary } from '@westwind/contract';
+import type { FastifyBaseLogger } from 'fastify';
+import type { ImapFlow, MessageEnvelopeObject } from 'imapflow';
+import type { Redis } from 'ioredis';
+import type { Registry } from 'prom-client';
+import { AppErrors } from '../errors.js';
+import { encodeCursor, readCursor } from '../messages/list/cursor.js';
+import {
+  countUnseen,
+  fetchInOrder,
+  fetchSnippets,
+  lockFresh,
+  type PageIds,
+  type SummaryPageCache,
+  type SummaryPageQuery,
+  sortedPage,
+} from '../messages/list/fetch-page.js';
+import { hasDisplaySort } from '../messages/list/imap-sort.js';
+import { sortKeyOf } from '../messages/list/sort-keys.js';
+import { toFlags, toSummary } from '../messages/list/summary.js';
+import { packFlags, packSummary, parseState, stateOf, unpackSummary } from './codec.js';
+import { type Delta, fetchDelta, type ImapState, imapState, uidSearchAll, unselect } from './imap-delta.js';
+import { type CacheMetrics, cacheMetrics } from './metrics.js';
+import { type CachedView, keysFor, type MailboxKeys, RedisCache } from './redis-cache.js';
+import type { UidIndex } from './uid-index.js';
+
+export interface SummaryCacheOptions {
+  /** Cached summaries one account may hold (all mailboxes). Default 20,000 (≈ 11.5 MB at ≈ 576 B each). */
+  maxSummariesPerAccount?: number;
+  /** After a Redis failure, how long requests skip the cache. Default 2 s. */
+  cooldownMs?: number;
+  /** How long a request waits for another instance's sync before reading IMAP. Default 500 ms. */
+  lockWaitMs?: number;
+}
+
+/** A Redis failure: the cache is skipped, the request is served from IMAP. */
+class CacheUnavailable extends Error {}
+
+interface Synced {
+  view: CachedView;
+  delta: Delta | null;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function upToDate(view: CachedView, state: ImapState): boolean {
+  const { meta } = view;
+  return (
+    meta.uidValidity === state.uidValidity &&
+    meta.modseq === state.modseq &&
+    meta.uidNext === state.uidNext &&
+    meta.count === state.messages
+  );
+}
+
+export class SummaryCache {
+  private readonly cache: RedisCache | null;
+  private readonly metrics: CacheMetrics;
+  private readonly maxSummaries: number;
+  private readonly cooldownMs: number;
+  private readonly lockWaitMs: number;
+  private downUntil = 0;
+  private lastWarning = 0;
+  private writes = 0;
+
+  constructor(
+    redis: Redis | null,
+    private readonly log: Pick<FastifyBaseLogger, 'warn'>,
+    registry: Registry,
+    options: SummaryCacheOptions = {},
+  ) {
+    this.cache = redis ? new RedisCache(redis) : null;
+    this.metrics = cacheMetrics(registry);
+    this.maxSummaries = options.maxSummariesPerAccount ?? 20_000;
+    this.cooldownMs = options.cooldownMs ?? 2_000;
+    this.lockWaitMs = options.lockWaitMs ?? 500;
+  }
+
+  /** False with the in-process store: no cache, pages straight from IMAP, changes still work. */
+  get enabled(): boolean {
+    return this.cache !== null;
+  }
+
+  private get redis(): RedisCache {
+    if (!this.cache) throw new CacheUnavailable('no redis');
+    return this.cache;
+  }
+
+  /** The list's view of the cache for one account (see fetchSummaryPage). */
+  forAccount(accountKey: string, who: string): SummaryPageCache {
+    return { page: (client, path, query) => this.page(client, path, query, accountKey, who) };
+  }
+
+  private available(reason: string): boolean {
+    if (!this.cache) return false;
+    if (Date.now() >= this.downUntil) return true;
+    this.metrics.fallbacks.inc({ reason });
+    return false;
+  }
+
+  private markDown(error: unknown): void {
+    this.downUntil = Date.now() + this.cooldownMs;
+    this.metrics.fallbacks.inc({ reason: 'redis-error' });
+    if (Date.now() - this.lastWarning > 10_000) {
+      this.lastWarning = Date.now();
+      this.log.warn({ err: error }, 'summary cache: redis unavailable, serving from IMAP');
+    }
+  }
+
+  /** Runs a Redis call; any failure becomes CacheUnavailable. */
+  private async r<T>(call: Promise<T>): Promise<T> {
+    try {
+      return await call;
+    } catch (error) {
+      throw new CacheUnavailable('redis', { cause: error });
+    }
+  }
+
+  async page(
+    client: ImapFlow,
+    path: string,
+    query: SummaryPageQuery,
+    accountKey: string,
+    who: string,
+  ): Promise<MessagePage | null> {
+    if (!this.available('cooldown')) return null;
+    const keys = keysFor(accountKey, query.mailboxId);
+    try {
+      const state = await imapState(client, path);
+      if (!state) {
+        this.metrics.fallbacks.inc({ reason: 'no-condstore' });
+        return null;
+      }
+      let view = await this.readView(keys);
+      if (view && upToDate(view, state) && query.sort === 'date') {
+        const quick = await this.servePage(null, keys, view, query);
+        if (quick) return quick;
+      }
+      const lock = await lockCurrent(client, path, state, 'message list');
+      try {
+        if (!view || !upToDate(view, state)) {
+          const synced = await this.syncLocked(client, keys, state, who);
+          if (!synced) return null;
+          view = synced.view;
+        }
+        return await this.servePage(client, keys, view, query);
+      } finally {
+        lock.release();
+      }
+    } catch (error) {
+      if (!(error instanceof CacheUnavailable)) throw error;
+      this.markDown(error.cause);
+      return null;
+    }
+  }
+
+  /** Brings the mailbox's cache up to date (after an action, say). Never throws. */
+  async refresh(
+    client: ImapFlow,
+    path: string,
+    accountKey: string,
+    mailboxId: string,
+    who: string,
+  ): Promise<void> {
+    if (!this.cache || Date.now() < this.downUntil) return;
+    const keys = keysFor(accountKey, mailboxId);
+    try {
+      const state = await imapState(client, path);
+      if (!state) return;
+      const view = await this.readView(keys);
+      if (view && upToDate(view, state)) return;
+      const lock = await lockCurrent(client, path, state, 'cache refresh');
+      try {
+        await this.syncLocked(client, keys, state, who);
+      } finally {
+        lock.release();
+      }
+    } catch (error) {
+      if (error instanceof CacheUnavailable) this.markDown(error.cause);
+      else this.log.warn({ err: error }, 'summary cache: refresh after an action failed');
+    }
+  }
+
+  /** The cached view, null when absent; a corrupt one is dropped (and so rebuilt). */
+  private async readView(keys: MailboxKeys): Promise<CachedView | null> {
+    const view = await this.r(this.redis.readView(keys));
+    if (view === 'corrupt') {
+      this.log.warn({ mailbox: keys.mailboxId }, 'summary cache: corrupt sync state dropped');
+      await this.r(this.redis.drop(keys));
+      return null;
+    }
+    return view === 'absent' ? null : view;
+  }
+
+  /**
+   * Syncs the selected, locked mailbox to `state` or later. Null when another instance holds the
+   * sync lock past `lockWaitMs` or the lock was lost before the commit.
+   */
+  private async syncLocked(
+    client: ImapFlow,
+    keys: MailboxKeys,
+    state: ImapState,
+    who: string,
+  ): Promise<Synced | null> {
+    const token = await this.r(this.redis.lock(keys));
+    if (!token) {
+      for (let waited = 0; waited < this.lockWaitMs; waited += 50) {
+        await sleep(50);
+        const view = await this.readView(keys);
+        if (view && upToDate(view, state)) return { view, delta: null };
+      }
+      this.metrics.fallbacks.inc({ reason: 'sync-locked' });
+      return null;
+    }
+    try {
+      const current = await this.readView(keys);
+      if (current && upToDate(current, state)) return { view: current, delta: null };
+      let index: UidIndex;
+      let delta: Delta | null = null;
+      let removed: number[] = [];
+      let flags: [number, string][] = [];
+      const reset = !current || current.meta.uidValidity !== state.uidValidity;
+      if (reset) {
+        index = await uidSearchAll(client);
+        this.metrics.fullResyncs.inc();
+        await this.r(this.redis.remember(keys, who));
+      } else {
+        delta = await fetchDelta(client, current.meta.modseq);
+        const gone = new Set(delta.vanished);
+        const added = delta.rows.filter((row) => !gone.has(row.uid) && !current.index.has(row.uid));
+        removed = delta.vanished.filter((uid) => current.index.has(uid));
+        index = current.index.with(
+          added.map((row) => row.uid),
+          removed,
+        );
+        flags = delta.rows
+          .filter((row) => current.index.has(row.uid) && !gone.has(row.uid))
+          .map((row) => {
+            const { flags: f, keywords } = toFlags(row.flags);
+            return [row.uid, packFlags(f, keywords)];
+          });
+        if (client.mailbox && index.count !== client.mailbox.exists) {
+          // No VANISHED (CONDSTORE without QRESYNC) or a race with new mail: one ESEARCH settles it.
+          const all = await uidSearchAll(client);
+          removed.push(...index.diff(all).removed);
+          index = all;
+          this.metrics.reconciles.inc();
+        }
+        this.metrics.deltaSize.observe(delta.rows.length + delta.vanished.length);
+      }
+      const committed = await this.r(
+        this.redis.commit(keys, {
+          token,
+          reset,
+          uidValidity: state.uidValidity,
+          modseq: state.modseq,
+          uidNext: state.uidNext,
+          index,
+          removed,
+          flags,
+        }),
+      );
+      if (!committed) return null;
+      const meta = {
+        uidValidity: state.uidValidity,
+        modseq: state.modseq,
+        uidNext: state.uidNext,
+        count: index.count,
+        unread: null,
+        unreadModseq: null,
+      };
+      return { view: { meta, index }, delta };
+    } finally {
+      await this.redis.unlock(keys, token).catch(() => {});
+    }
+  }
+
+  /**
+   * Summaries of `uids` from the cache; with `client` (mailbox selected and locked) misses are
+   * fetched from IMAP and written back. Without a client, null on any miss.
+   */
+  private async load(
+    client: ImapFlow | null,
+    keys: MailboxKeys,
+    view: CachedView,
+    uids: number[],
+  ): Promise<Map<number, MessageSummary> | null> {
+    const packed = await this.r(this.redis.getPacked(keys, uids));
+    const found = new Map<number, MessageSummary>();
+    const corrupt: number[] = [];
+    const misses: number[] = [];
+    uids.forEach((uid, i) => {
+      const value = packed[i];
+      const summary = typeof value === 'string' ? unpackSummary(value, keys.mailboxId, uid) : null;
+      if (summary) found.set(uid, summary);
+      else {
+        misses.push(uid);
+        if (typeof value === 'string') corrupt.push(uid);
+      }
+    });
+    if (corrupt.length > 0) {
+      this.log.warn(
+        { mailbox: keys.mailboxId, count: corrupt.length },
+        'summary cache: corrupt values dropped',
+      );
+      await this.r(this.redis.dropFields(keys, corrupt));
+    }
+    if (misses.length === 0) {
+      this.metrics.hits.inc(found.size);
+      return found;
+    }
+    if (!client) return null;
+    this.metrics.hits.inc(found.size);
+    this.metrics.misses.inc(misses.length);
+    const rows = await fetchInOrder(client, misses);
+    const snippets = await fetchSnippets(client, rows);
+    const entries: [number, string][] = [];
+    for (const row of rows) {
+      const summary = toSummary(row, keys.mailboxId, snippets.get(row.uid) ?? '');
+      found.set(row.uid, summary);
+      entries.push([row.uid, packSummary(summary)]);
+    }
+    await this.r(this.redis.putPacked(keys, view.meta, entries));
+    if (++this.writes % 20 === 1) {
+      const bytes = await this.r(this.redis.enforceBound(keys, view.index, this.maxSummaries));
+      this.metrics.accountBytes.observe(bytes);
+    }
+    return found;
+  }
+
+  /** A page from a current view; with `client` null, only when it needs nothing from IMAP. */
+  private async servePage(
+    client: ImapFlow | null,
+    keys: MailboxKeys,
+    view: CachedView,
+    query: SummaryPageQuery,
+  ): Promise<MessagePage | null> {
+    const { meta, index } = view;
+    const cursor =
+      query.cursor === undefined
+        ? null
+        : readCursor(query.cursor, { uidValidity: meta.uidValidity, sort: query.sort, order: query.order });
+    if (query.cursor !== undefined && !cursor) throw new AppErrors.InvalidCursor();
+    let unread = meta.unreadModseq === meta.modseq ? meta.unread : null;
+    if (unread === null && !client) return null;
+    let page: PageIds;
+    if (query.sort === 'date') {
+      const uids =
+        query.order === 'desc'
+          ? index.takeDesc(query.limit + 1, cursor?.uid ?? Number.POSITIVE_INFINITY)
+          : index.takeAsc(query.limit + 1, cursor?.uid ?? 0);
+      page = { uids: uids.slice(0, query.limit), hasMore: uids.length > query.limit };
+    } else {
+      if (!client) return null;
+      page = await sortedPage(client, query, cursor, client.mailbox ? client.mailbox.exists : index.count);
+    }
+    const summaries = await this.load(client, keys, view, page.uids);
+    if (!summaries) return null;
+    const items = page.uids.map((uid) => summaries.get(uid)).filter((s): s is MessageSummary => !!s);
+    if (unread === null && client) {
+      unread = await countUnseen(client);
+      await this.r(this.redis.setUnread(keys, meta.uidValidity, meta.modseq, unread));
+    }
+    const last = items.at(-1);
+    const nextCursor =
+      page.hasMore && last
+        ? encodeCursor({
+            uidValidity: meta.uidValidity,
+            sort: query.sort,
+            order: query.order,
+            key: sortKeyOf(query.sort, rowOf(last), { displayFrom: client ? hasDisplaySort(client) : false }),
+            uid: last.uid,
+          })
+        : null;
+    return {
+      mailboxId: query.mailboxId,
+      total: index.count,
+      unread: unread ?? 0,
+      state: stateOf(meta.uidValidity, meta.modseq),
+      items,
+      nextCursor,
+    };
+  }
+
+  /**
+   * What changed since `since` (a list page's `state`): the cache is synced first, then the
+   * delta from `since` is the sync's own or one more CHANGEDSINCE fetch. Works with Redis down
+   * too (summaries then come from IMAP).
+   */
+  async changes(
+    client: ImapFlow,
+    path: string,
+    request: { accountKey: string; who: string; mailboxId: string; since: string; maxChanges: number },
+  ): Promise<MailboxChanges> {
+    const since = parseState(request.since);
+    if (!since) throw new AppErrors.InvalidCursor();
+    const state = await imapState(client, path);
+    if (!state) {
+      if (!client.capabilities.has('CONDSTORE'))
+        throw new AppErrors.NotImplemented('Changes on this mail server');
+      throw new AppErrors.MailboxNotFound();
+    }
+    if (since.uidValidity !== state.uidValidity) throw new AppErrors.InvalidCursor();
+    const keys = keysFor(request.accountKey, request.mailboxId);
+    const lock = await lockCurrent(client, path, state, 'mailbox changes');
+    try {
+      let synced: Synced | null = null;
+      if (this.available('cooldown')) {
+        try {
+          const view = await this.readView(keys);
+          synced =
+            view && upToDate(view, state)
+              ? { view, delta: null }
+              : await this.syncLocked(client, keys, state, request.who);
+        } catch (error) {
+          if (!(error instanceof CacheUnavailable)) throw error;
+          this.markDown(error.cause);
+        }
+      }
+      const empty: MailboxChanges = {
+        mailboxId: request.mailboxId,
+        oldState: request.since,
+        newState: stateOf(state.uidValidity, state.modseq),
+        created: [],
+        updated: [],
+        destroyed: [],
+        hasMoreChanges: false,
+        total: synced ? synced.view.index.count : state.messages,
+      };
+      if (BigInt(since.modseq) >= BigInt(state.modseq)) return empty;
+      const delta =
+        synced?.delta && synced.delta.from === since.modseq
+          ? synced.delta
+          : await fetchDelta(client, since.modseq);
+      const gone = new Set(delta.vanished);
+      let rows = delta.rows
+        .filter((row) => !gone.has(row.uid))
+        .sort((a, b) => (a.modseq < b.modseq ? -1 : 1));
+      let newState = empty.newState;
+      let hasMoreChanges = false;
+      if (rows.length > request.maxChanges) {
+        const cut = rows[request.maxChanges - 1]!.modseq;
+        rows = rows.filter((row) => row.modseq <= cut);
+        newState = stateOf(state.uidValidity, String(cut));
+        hasMoreChanges = true;
+      }
+      const uids = rows.map((row) => row.uid);
+      let summaries: Map<number, MessageSummary> | null = null;
+      let uidNextThen: number | null = null;
+      if (synced) {
+        try {
+          summaries = await this.load(client, keys, synced.view, uids);
+          uidNextThen = await this.r(this.redis.uidNextAt(keys, since.modseq));
+        } catch (error) {
+          if (!(error instanceof CacheUnavailable)) throw error;
+          this.markDown(error.cause);
+        }
+      }
+      if (!summaries) {
+        const fetched = await fetchInOrder(client, uids);
+        const snippets = await fetchSnippets(client, fetched);
+        summaries = new Map(
+          fetched.map((row) => [row.uid, toSummary(row, request.mailboxId, snippets.get(row.uid) ?? '')]),
+        );
+      }
+      const created: MessageSummary[] = [];
+      const updated: MessageSummary[] = [];
+      for (const uid of uids) {
+        const summary = summaries.get(uid);
+        if (!summary) continue;
+        if (uidNextThen !== null && uid >= uidNextThen) created.push(summary);
+        else updated.push(summary);
+      }
+      return {
+        ...empty,
+        newState,
+        created,
+        updated,
+        destroyed: [...gone].sort((a, b) => a - b),
+        hasMoreChanges,
+      };
+    } finally {
+      lock.release();
+    }
+  }
+}
+
+/**
+ * Locks and selects `path`. A pooled connection may still have the mailbox's previous
+ * incarnation selected (deleted and recreated: another UIDVALIDITY); that view is closed first so
+ * the lock SELECTs the current one.
+ */
+async function lockCurrent(client: ImapFlow, path: string, state: ImapState, description: string) {
+  const selected = client.mailbox;
+  if (selected && selected.path === path && String(selected.uidValidity) !== state.uidValidity) {
+    await unselect(client).catch(() => false);
+  }
+  const lock = await lockFresh(client, path, description);
+  const now = client.mailbox;
+  if (!now || String(now.uidValidity) !== state.uidValidity) {
+    lock.release();
+    // Changed again between STATUS and SELECT: the caller reads IMAP directly this time.
+    throw new AppErrors.UpstreamUnavailable();
+  }
+  return lock;
+}
+
+/** What sortKeyOf needs, from a summary. */
+function rowOf(summary: MessageSummary): { envelope: MessageEnvelopeObject; size: number } {
+  return { envelope: { subject: summary.subject, from: summary.from }, size: summary.size };
+}
