@@ -199,6 +199,25 @@ describe('POST /api/session', () => {
   });
 });
 
+describe('with the session store down', () => {
+  it('answers 503 STORE_UNAVAILABLE to sign-in and session checks, never 500', async () => {
+    const dead = await silentServer();
+    try {
+      const server = await app({ REDIS_URL: `redis://127.0.0.1:${dead.port}` });
+      const client = new ApiClient(server);
+      const signIn = await client.signIn(stack.DEMO_USER, stack.DEMO_PASSWORD);
+      expect(signIn.statusCode).toBe(503);
+      expect(signIn.json().error.code).toBe('STORE_UNAVAILABLE');
+      client.cookies.set('ww_session', `v1.${'a'.repeat(43)}.${'b'.repeat(43)}`);
+      const session = await client.session();
+      expect(session.statusCode).toBe(503);
+      expect(session.json().error.code).toBe('STORE_UNAVAILABLE');
+    } finally {
+      await dead.close();
+    }
+  });
+});
+
 describe('GET /api/session', () => {
   it('requires authentication', async () => {
     const response = await new ApiClient(await app()).session();

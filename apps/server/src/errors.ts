@@ -37,6 +37,11 @@ export const AppErrors = {
     'The server is at its connection limit; retry shortly',
     503,
   ),
+  StoreUnavailable: createError(
+    ErrorCodes.STORE_UNAVAILABLE,
+    'Sessions are unavailable for a moment; retry shortly',
+    503,
+  ),
   UpstreamUnavailable: createError(ErrorCodes.UPSTREAM_UNAVAILABLE, 'The mail server is not reachable', 503),
   UpstreamTimeout: createError(ErrorCodes.UPSTREAM_TIMEOUT, 'The mail server did not answer in time', 504),
   UpstreamError: createError(ErrorCodes.UPSTREAM_ERROR, 'The mail server refused the request: %s', 502),

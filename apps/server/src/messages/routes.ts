@@ -141,12 +141,20 @@ export default async function messageRoutes(
         throw new AppErrors.MailboxNotFound();
       }
       const { accountKey, who } = accountOf(request);
-      return withImap(app, request, async (client) => {
-        const result = await runMessageAction(client, source, { uids, action, target });
+      const result = await withImap(app, request, async (client) => {
+        const outcome = await runMessageAction(client, source, { uids, action, target });
         // Keep the cache current at once (the next list would catch up by itself, a round trip later).
         await cache.refresh(client, source, accountKey, mailboxId, who);
-        return result;
+        return outcome;
       });
+      // The account's other devices hear of it now, not at the next poll. A delete lands in a
+      // Trash we did not look up here: every folder's counts are refreshed then.
+      const touched =
+        action === 'delete' ? ['*'] : [mailboxId, ...(targetMailboxId ? [targetMailboxId] : [])];
+      app.push
+        .changed(accountKey, touched)
+        .catch((error: unknown) => request.log.warn({ err: error }, 'push refresh'));
+      return result;
     },
   );
 }

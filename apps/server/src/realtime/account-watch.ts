@@ -92,7 +92,8 @@ export class AccountWatch {
   refresh(mailboxIds: readonly string[]): void {
     if (!this.holding) return;
     for (const id of mailboxIds) {
-      const path = mailboxPathOf(id);
+      // '*': every folder (LIST-STATUS), when the caller does not know which ones changed.
+      const path = id === '*' ? '*' : mailboxPathOf(id);
       if (path) this.pending.add(path);
     }
     this.flush.trigger();

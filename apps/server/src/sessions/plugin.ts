@@ -75,7 +75,12 @@ async function sessionsPlugin(app: FastifyInstance, options: SessionsOptions): P
   });
 
   app.decorate('requireSession', async (request: FastifyRequest) => {
-    const loaded = await sessions.load(request.cookies[SESSION_COOKIE]);
+    // Sessions live in the store: without it nobody can be recognized, which is a 503 to retry,
+    // not a 500 and not a sign-out.
+    const loaded = await sessions.load(request.cookies[SESSION_COOKIE]).catch((error: unknown) => {
+      request.log.warn({ err: error }, 'session store unavailable');
+      throw new AppErrors.StoreUnavailable();
+    });
     if (!loaded) throw new AppErrors.SessionRequired();
     const password = sessions.password(loaded);
     // A cookie whose key secret does not open the credential was forged or altered.

@@ -20,6 +20,14 @@ export function normalizeAddress(raw: string): string {
   return at === -1 ? trimmed : `${trimmed.slice(0, at)}@${trimmed.slice(at + 1).toLowerCase()}`;
 }
 
+/** A store failure during sign-in is a 503 to retry, never a 500. */
+function orUnavailable<T>(pending: Promise<T>): Promise<T> {
+  return pending.catch((error: unknown) => {
+    if (error instanceof Error && 'statusCode' in error) throw error;
+    throw new AppErrors.StoreUnavailable();
+  });
+}
+
 function failureKey(serverSecret: Buffer, address: string): string {
   const account = keyedHash(serverSecret, 'login-account', address.toLowerCase());
   return `ww:ratelimit:login-failures:{${account}}`;
@@ -51,7 +59,7 @@ export async function signIn(
 ): Promise<{ cookie: string; record: SessionRecord }> {
   const address = normalizeAddress(input.address);
   const limitKey = failureKey(options.serverSecret, address);
-  await assertNotLocked(app.store, limitKey, options.limits);
+  await orUnavailable(assertNotLocked(app.store, limitKey, options.limits));
 
   const upstream = await app.upstream.resolve(address);
   let capabilities: string[];
@@ -61,21 +69,25 @@ export async function signIn(
       password: input.password,
     }));
   } catch (error) {
-    if (error instanceof AppErrors.SignInFailed) await app.store.increment(limitKey, options.limits.windowMs);
+    if (error instanceof AppErrors.SignInFailed) {
+      await orUnavailable(app.store.increment(limitKey, options.limits.windowMs));
+    }
     throw error;
   }
-  await app.store.delete(limitKey);
+  await orUnavailable(app.store.delete(limitKey));
 
   const at = address.lastIndexOf('@');
-  return app.sessions.create(
-    {
-      address,
-      displayName: at > 0 ? address.slice(0, at) : address,
-      loginUser: upstream.loginUser,
-      imap: upstream.imap,
-      smtp: upstream.smtp,
-      capabilities,
-    },
-    input.password,
+  return orUnavailable(
+    app.sessions.create(
+      {
+        address,
+        displayName: at > 0 ? address.slice(0, at) : address,
+        loginUser: upstream.loginUser,
+        imap: upstream.imap,
+        smtp: upstream.smtp,
+        capabilities,
+      },
+      input.password,
+    ),
   );
 }
