@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import composeRoutes from './compose/routes.js';
 import type { Config } from './config/config.js';
 import { registerErrorHandlers } from './errors.js';
 import healthRoutes from './health/routes.js';
@@ -11,6 +12,7 @@ import messageViewRoutes from './messages/view-routes.js';
 import observability from './observability/plugin.js';
 import openapi from './openapi/plugin.js';
 import imageProxyRoutes from './proxy/routes.js';
+import pushHookRoutes from './push-hook/routes.js';
 import realtime from './realtime/plugin.js';
 import realtimeRoutes from './realtime/routes.js';
 import searchRoutes from './search/routes.js';
@@ -99,6 +101,8 @@ export async function buildApp({ config, logger }: BuildAppOptions): Promise<Fas
   });
   await app.register(realtimeRoutes);
   await app.register(settingsRoutes);
+  await app.register(composeRoutes, { config });
+  await app.register(pushHookRoutes, { config });
   await app.register(searchRoutes);
   await app.register(threadRoutes);
   await app.register(imageProxyRoutes, {

@@ -1,4 +1,5 @@
 export * from './common.js';
+export * from './compose.js';
 export * from './errors.js';
 export * from './mailbox.js';
 export * from './message.js';
