@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { readPushHookEnv } from './stack/dovecot.ts';
 import { mailHome, type StackEnv, stackUp } from './stack/index.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -65,6 +66,8 @@ if (inboxIsEmpty(env)) {
   await seedCommand(['--user', env.DEMO_USER, '--count', '500']);
 }
 if (!process.argv.includes('--no-build')) run('pnpm', ['build']);
+// Dovecot's push-notification plugin calls the server's hook listener: new mail in milliseconds.
+const pushHook = await readPushHookEnv();
 
 const server = spawn(process.execPath, [path.join(repoRoot, 'apps/server/dist/server.js')], {
   cwd: repoRoot,
@@ -81,6 +84,9 @@ const server = spawn(process.execPath, [path.join(repoRoot, 'apps/server/dist/se
     UPSTREAM_ALLOWED_NETWORKS: process.env.UPSTREAM_ALLOWED_NETWORKS ?? '127.0.0.0/8',
     ALLOWED_DOMAINS: process.env.ALLOWED_DOMAINS ?? 'westwind.test',
     SESSION_SECRET: process.env.SESSION_SECRET ?? demoSessionSecret(env),
+    ...(pushHook
+      ? Object.fromEntries(Object.entries(pushHook).map(([key, value]) => [key, String(value)]))
+      : {}),
   },
 });
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => server.kill(signal));

@@ -9,12 +9,27 @@ import { fileURLToPath } from 'node:url';
 import type { Scenario, ScenarioResult } from './harness.ts';
 import { bundle } from './scenarios/bundle.ts';
 import { cacheBytes, listWarm, resync } from './scenarios/cache.ts';
+import { lcp } from './scenarios/lcp.ts';
 import { listCold } from './scenarios/list.ts';
 import { push } from './scenarios/push.ts';
+import { pushHook } from './scenarios/push-hook.ts';
+import { sessions } from './scenarios/sessions.ts';
+import { throughput } from './scenarios/throughput.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, '../..');
-const scenarios: Scenario[] = [bundle, listCold, listWarm, resync, cacheBytes, push];
+const scenarios: Scenario[] = [
+  bundle,
+  listCold,
+  listWarm,
+  resync,
+  cacheBytes,
+  push,
+  pushHook,
+  sessions,
+  throughput,
+  lcp,
+];
 
 const wanted = process.argv.slice(2);
 const unknown = wanted.filter((name) => !scenarios.some((s) => s.name === name));

@@ -16,10 +16,7 @@ export function useAppInBrowser(overrides: Record<string, string | undefined> = 
   let server: RunningServer | undefined;
   let browser: Browser | undefined;
   beforeAll(async () => {
-    // Every browser test comes from 127.0.0.1; a shared per-address limit would make reruns flaky.
-    server = await startServer(
-      stackConfig(inject('stack'), { SIGNIN_MAX_PER_CLIENT_ADDRESS: '100000', ...overrides }),
-    );
+    server = await startServer(stackConfig(inject('stack'), overrides));
     browser = await launchBrowser();
   });
   afterAll(async () => {

@@ -20,6 +20,11 @@ export function stackConfig(stack: StackEnv, overrides: Record<string, string | 
     // The local stack listens on loopback, which the SSRF guard refuses unless allowed.
     UPSTREAM_ALLOWED_NETWORKS: '127.0.0.0/8',
     SESSION_SECRET: 'westwind-test-session-secret-0123456789abcdef',
+    // Every test client comes from loopback and per-address counters live in the shared Redis:
+    // limits meant for one person would make parallel suites and reruns flaky. Tests of the
+    // limits themselves set their own.
+    SIGNIN_MAX_PER_CLIENT_ADDRESS: '100000',
+    API_RATE_LIMIT_PER_MINUTE: '1000000',
     WEB_DIST: path.join(repoRoot, 'apps/web/dist'),
     LOG_LEVEL: 'warn',
     ...overrides,

@@ -92,6 +92,7 @@ export async function buildApp({ config, logger }: BuildAppOptions): Promise<Fas
     maxAgeMs: config.session.maxAgeMs,
     limits: { maxFailuresPerAccount: config.signIn.maxFailuresPerAccount, windowMs: config.signIn.windowMs },
     maxSignInsPerAddress: config.signIn.maxPerClientAddress,
+    enablePushNotifications: config.pushHook.enabled && config.pushHook.setMetadata,
   });
   await app.register(mailboxRoutes);
   await app.register(messageRoutes);

@@ -1,10 +1,13 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { ApiError, CsrfToken, SessionInfo, SignInRequest } from '@westwind/contract';
 import type { FastifyInstance } from 'fastify';
+import { setPushMetadata } from '../push-hook/metadata.js';
 import { cookieOptions, SESSION_COOKIE } from './plugin.js';
 import { type SignInLimits, sessionInfo, signIn } from './sign-in.js';
 
 export interface SessionRoutesOptions {
+  /** Turn on the mail server's push notifications for each user who signs in (push-hook/). */
+  enablePushNotifications: boolean;
   serverSecret: Buffer;
   maxAgeMs: number;
   limits: SignInLimits;
@@ -53,6 +56,15 @@ export default async function sessionRoutes(
       const previous = await app.sessions.load(request.cookies[SESSION_COOKIE]);
       const { cookie, record } = await signIn(app, request.body, options);
       if (previous) await app.sessions.destroy(previous);
+      if (options.enablePushNotifications) {
+        // In the background: sign-in must not wait for it, and IDLE covers a server without it.
+        const credentials = { user: record.loginUser, password: request.body.password };
+        app.imap
+          .withConnection(record.accountKey, record.imap, credentials, (client) =>
+            setPushMetadata(client, record.address),
+          )
+          .catch((error: unknown) => request.log.warn({ err: error }, 'enabling push notifications'));
+      }
       reply.setCookie(SESSION_COOKIE, cookie, {
         ...cookieOptions,
         maxAge: Math.floor(options.maxAgeMs / 1000),
