@@ -1,8 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { type PushHookConfig, parsePushHookConfig } from '../push-hook/config.js';
 import type { Cidr } from '../upstream/ip-policy.js';
 import { parseUpstreamConfig, type UpstreamConfig } from '../upstream/policy-config.js';
+import { type ComposeConfig, parseComposeConfig } from '../compose/config.js';
 import { type Env, EnvReader } from './env-reader.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -58,9 +60,11 @@ export interface Config {
   imageProxyAllowedNetworks: Cidr[];
   /** Messages larger than this are cut for display; their attachments stay downloadable. */
   messageMaxBytes: number;
+  compose: ComposeConfig;
   shutdownTimeoutMs: number;
   /** Deadline for each readiness probe of a dependency. */
   readyTimeoutMs: number;
+  pushHook: PushHookConfig;
 }
 
 /** Every bad variable is reported at once so an operator fixes the environment in one pass. */
@@ -149,6 +153,8 @@ export function loadConfig(env: Env = process.env): Config {
     messageMaxBytes: read.integer('MESSAGE_MAX_BYTES', 25 * 1024 * 1024, 64 * 1024, 1024 * 1024 * 1024),
     shutdownTimeoutMs: read.integer('SHUTDOWN_TIMEOUT_MS', 10_000, 0, 120_000),
     readyTimeoutMs: read.integer('READY_TIMEOUT_MS', 2_000, 100, 60_000),
+    compose: parseComposeConfig(read),
+    pushHook: parsePushHookConfig(read),
   };
   if (read.problems.length > 0) throw new ConfigError(read.problems);
   return config;
