@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { type ComposeConfig, parseComposeConfig } from '../compose/config.js';
 import { type PushHookConfig, parsePushHookConfig } from '../push-hook/config.js';
 import type { Cidr } from '../upstream/ip-policy.js';
 import { parseUpstreamConfig, type UpstreamConfig } from '../upstream/policy-config.js';
-import { type ComposeConfig, parseComposeConfig } from '../compose/config.js';
 import { type Env, EnvReader } from './env-reader.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';

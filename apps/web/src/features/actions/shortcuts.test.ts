@@ -27,6 +27,15 @@ describe('commandForKey', () => {
     expect(commandForKey(key('Escape'), true)).toBe('escape');
     expect(commandForKey(key('q'), false)).toBeNull();
   });
+  it('maps c, r, a and f to compose, reply, reply all and forward', () => {
+    expect(commandForKey(key('c'), false)).toBe('compose');
+    expect(commandForKey(key('r'), false)).toBe('reply');
+    expect(commandForKey(key('a'), false)).toBe('reply-all');
+    expect(commandForKey(key('f'), false)).toBe('forward');
+    expect(commandForKey(key('c'), true)).toBeNull();
+    expect(commandForKey(key('r', { ctrlKey: true }), false)).toBeNull();
+    expect(commandForKey(key('f', { metaKey: true }), false)).toBeNull();
+  });
   it('maps / to search and g then i to the inbox', () => {
     expect(commandForKey(key('/'), false)).toBe('search');
     expect(commandForKey(key('/'), true)).toBeNull();

@@ -16,6 +16,10 @@ export type Command =
   /** The first key of a two-key shortcut (`g` then `i`). */
   | 'go'
   | 'go-inbox'
+  | 'compose'
+  | 'reply'
+  | 'reply-all'
+  | 'forward'
   | 'escape';
 
 export interface KeyInput {
@@ -37,6 +41,8 @@ export const SHORTCUTS: readonly { keys: string; label: string }[] = [
   { keys: '!', label: 'Spam / not spam' },
   { keys: 'Shift + i', label: 'Mark as read' },
   { keys: 'Shift + u', label: 'Mark as unread' },
+  { keys: 'c', label: 'Compose' },
+  { keys: 'r / a / f', label: 'Reply / reply all / forward' },
   { keys: '/', label: 'Search' },
   { keys: 'g then i', label: 'Go to Inbox' },
   { keys: '?', label: 'Show shortcuts' },
@@ -78,6 +84,14 @@ export function commandForKey(input: KeyInput, typing: boolean, afterGo = false)
       return input.shiftKey ? 'mark-unread' : null;
     case 'x':
       return 'select';
+    case 'c':
+      return 'compose';
+    case 'r':
+      return 'reply';
+    case 'a':
+      return 'reply-all';
+    case 'f':
+      return 'forward';
     case '?':
       return 'help';
     default:
