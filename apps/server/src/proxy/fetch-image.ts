@@ -11,11 +11,8 @@
  * no Authorization, no Referer; a fixed User-Agent. One deadline covers the whole exchange (DNS,
  * connect, redirects, body) and the body is capped while reading.
  */
-import http from 'node:http';
-import https from 'node:https';
-import type { LookupFunction } from 'node:net';
-import net from 'node:net';
-import { type CheckedAddress, GuardError, type GuardOptions, resolveChecked } from '../upstream/guard.js';
+import type { GuardOptions } from '../upstream/guard.js';
+import { guardedGetOnce } from '../upstream/guarded-fetch.js';
 
 export const IMAGE_PROXY_USER_AGENT = 'Westwind-ImageProxy/1';
 
@@ -127,113 +124,23 @@ export async function guardedFetchImage(url: string, options: ImageFetchOptions)
 type Once = { kind: 'image'; image: Omit<FetchedImage, 'url'> } | { kind: 'redirect'; location: string };
 
 async function fetchOnce(url: URL, options: ImageFetchOptions, deadline: number): Promise<Once> {
-  const isHttps = url.protocol === 'https:';
-  const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
-  const remaining = () => deadline - Date.now();
-  if (remaining() <= 0) throw new ImageFetchError('timeout', `no image within ${options.timeoutMs} ms`);
-
-  let checked: CheckedAddress;
-  try {
-    checked = await resolveChecked(host, {
-      ...options,
-      dnsTimeoutMs: Math.max(1, Math.min(options.dnsTimeoutMs, remaining())),
-    });
-  } catch (error) {
-    if (error instanceof GuardError) {
-      const kind =
-        error.kind === 'forbidden' ? 'forbidden' : error.kind === 'timeout' ? 'timeout' : 'network';
-      throw new ImageFetchError(kind, error.message, { cause: error });
-    }
-    throw error;
-  }
-
-  // The connection goes to the checked address and nowhere else.
-  const pinnedLookup = ((_hostname, lookupOptions, callback) => {
-    if (lookupOptions.all) callback(null, [{ address: checked.address, family: checked.family }]);
-    else callback(null, checked.address, checked.family);
-  }) as LookupFunction;
-
-  return new Promise<Once>((resolve, reject) => {
-    let settled = false;
-    const fail = (error: ImageFetchError) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      request.destroy();
-      reject(error);
-    };
-    const request = (isHttps ? https : http).request({
-      protocol: url.protocol,
-      host,
-      port: url.port || (isHttps ? 443 : 80),
-      path: `${url.pathname}${url.search}`,
-      method: 'GET',
-      // The complete header set: nothing of the user's request (cookies, Authorization, Referer,
-      // their User-Agent or address) reaches the remote host.
-      headers: {
-        accept: 'image/avif,image/webp,image/png,image/jpeg,image/gif,image/*;q=0.8',
-        'accept-encoding': 'identity',
-        'user-agent': IMAGE_PROXY_USER_AGENT,
-      },
-      lookup: pinnedLookup,
-      // No pooled socket: one could have been opened to another address for the same name.
-      agent: false,
-      ...(isHttps && net.isIP(host) === 0 ? { servername: host } : {}),
-      ...(isHttps && options.ca ? { ca: options.ca } : {}),
-    });
-    const timer = setTimeout(
-      () => fail(new ImageFetchError('timeout', `${url.origin}: no image within ${options.timeoutMs} ms`)),
-      Math.max(1, remaining()),
-    );
-    request.on('error', (error) =>
-      fail(new ImageFetchError('network', `${url.origin}: ${error.message}`, { cause: error })),
-    );
-    request.on('response', (response) => {
-      const status = response.statusCode ?? 0;
-      if ([301, 302, 303, 307, 308].includes(status)) {
-        const location = response.headers.location;
-        response.resume();
-        if (!location)
-          return fail(new ImageFetchError('redirect', `${url.origin}: redirect without a Location`));
-        settled = true;
-        clearTimeout(timer);
-        request.destroy();
-        return resolve({ kind: 'redirect', location });
-      }
-      if (status !== 200) {
-        response.resume();
-        return fail(new ImageFetchError('status', `${url.origin}: HTTP ${status}`));
-      }
+  let contentType = '';
+  const result = await guardedGetOnce(url, options, deadline, {
+    // The complete header set: nothing of the user's request (cookies, Authorization, Referer,
+    // their User-Agent or address) reaches the remote host.
+    headers: {
+      accept: 'image/avif,image/webp,image/png,image/jpeg,image/gif,image/*;q=0.8',
+      'accept-encoding': 'identity',
+      'user-agent': IMAGE_PROXY_USER_AGENT,
+    },
+    noun: 'image',
+    refuse: (response) => {
       const type = servedImageType(response.headers['content-type']);
-      if (typeof type !== 'string')
-        return fail(new ImageFetchError('not-image', `${url.origin}: ${type.refused}`));
-      const declared = Number(response.headers['content-length']);
-      if (Number.isFinite(declared) && declared > options.maxBytes) {
-        return fail(
-          new ImageFetchError('too-large', `${url.origin}: ${declared} bytes is over ${options.maxBytes}`),
-        );
-      }
-      const chunks: Buffer[] = [];
-      let size = 0;
-      response.on('data', (chunk: Buffer) => {
-        size += chunk.length;
-        if (size > options.maxBytes) {
-          fail(new ImageFetchError('too-large', `${url.origin}: image over ${options.maxBytes} bytes`));
-          return;
-        }
-        chunks.push(chunk);
-      });
-      response.on('error', (error) =>
-        fail(new ImageFetchError('network', `${url.origin}: ${error.message}`, { cause: error })),
-      );
-      response.on('aborted', () => fail(new ImageFetchError('network', `${url.origin}: response aborted`)));
-      response.on('end', () => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        resolve({ kind: 'image', image: { contentType: type, body: Buffer.concat(chunks) } });
-      });
-    });
-    request.end();
+      if (typeof type !== 'string') return new ImageFetchError('not-image', `${url.origin}: ${type.refused}`);
+      contentType = type;
+      return null;
+    },
+    error: (kind, message, cause) => new ImageFetchError(kind, message, { cause }),
   });
+  return result.kind === 'body' ? { kind: 'image', image: { contentType, body: result.body } } : result;
 }

@@ -66,18 +66,41 @@ export async function guardedFetchText(url: string, options: GuardedFetchOptions
   }
 }
 
-type Once = { kind: 'body'; text: string } | { kind: 'redirect'; location: string };
+export type GuardedFailure = FetchError['kind'];
 
-async function fetchOnce(url: URL, options: GuardedFetchOptions, deadline: number): Promise<Once> {
+/** What one guarded GET gave: a body (all of it, within the cap) or a redirect not yet followed. */
+export type GuardedResponse = { kind: 'body'; body: Buffer } | { kind: 'redirect'; location: string };
+
+export interface GuardedGetRequest {
+  /** The complete header set sent: nothing else of anyone's request reaches the remote host. */
+  headers: Record<string, string>;
+  /** What the body is called in messages ("response", "image"). */
+  noun: string;
+  /** Refuses a 200 response before its body is read (a wrong content type, say). */
+  refuse?: (response: http.IncomingMessage) => Error | null;
+  /** Builds the caller's own error type for each failure. */
+  error: (kind: GuardedFailure, message: string, cause?: unknown) => Error;
+}
+
+/**
+ * One GET through the guard, the mechanism both fetchers share: the host resolved and every
+ * address checked, the socket pinned to the checked address (Host, SNI and certificate use the
+ * name), one deadline, the body capped on Content-Length and while reading. Redirects are
+ * returned, not followed: each caller has its own rule for them.
+ */
+export async function guardedGetOnce(
+  url: URL,
+  options: Pick<GuardedFetchOptions, 'timeoutMs' | 'maxBytes' | 'ca'> & GuardOptions,
+  deadline: number,
+  spec: GuardedGetRequest,
+): Promise<GuardedResponse> {
   const isHttps = url.protocol === 'https:';
-  if (!isHttps && !(url.protocol === 'http:' && options.allowHttpForTests)) {
-    throw new FetchError('forbidden', `only https: URLs are fetched, not ${url.protocol}`);
-  }
-  if (url.username || url.password)
-    throw new FetchError('forbidden', 'URLs with credentials are not fetched');
   const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
-
   const remaining = () => deadline - Date.now();
+  const timeout = () =>
+    spec.error('timeout', `${url.origin}: no ${spec.noun} within ${options.timeoutMs} ms`);
+  if (remaining() <= 0) throw timeout();
+
   let checked: CheckedAddress;
   try {
     checked = await resolveChecked(host, {
@@ -88,12 +111,11 @@ async function fetchOnce(url: URL, options: GuardedFetchOptions, deadline: numbe
     if (error instanceof GuardError) {
       const kind =
         error.kind === 'forbidden' ? 'forbidden' : error.kind === 'timeout' ? 'timeout' : 'network';
-      throw new FetchError(kind, error.message, { cause: error });
+      throw spec.error(kind, error.message, error);
     }
     throw error;
   }
-  if (remaining() <= 0)
-    throw new FetchError('timeout', `${url.origin}: no answer within ${options.timeoutMs} ms`);
+  if (remaining() <= 0) throw timeout();
 
   // Hands the socket the checked address and nothing else; Node asks with `all: true` when
   // autoSelectFamily is on, and with a single-answer callback otherwise.
@@ -102,9 +124,9 @@ async function fetchOnce(url: URL, options: GuardedFetchOptions, deadline: numbe
     else callback(null, checked.address, checked.family);
   }) as LookupFunction;
 
-  return new Promise<Once>((resolve, reject) => {
+  return new Promise<GuardedResponse>((resolve, reject) => {
     let settled = false;
-    const fail = (error: FetchError) => {
+    const fail = (error: Error) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
@@ -117,26 +139,22 @@ async function fetchOnce(url: URL, options: GuardedFetchOptions, deadline: numbe
       port: url.port || (isHttps ? 443 : 80),
       path: `${url.pathname}${url.search}`,
       method: 'GET',
-      headers: { accept: 'application/xml, text/xml;q=0.9', 'user-agent': 'Westwind-autoconfig/1' },
+      headers: spec.headers,
       lookup: pinnedLookup,
       // No pooled socket: one could have been opened to another address for the same name.
       agent: false,
       ...(isHttps && net.isIP(host) === 0 ? { servername: host } : {}),
       ...(isHttps && options.ca ? { ca: options.ca } : {}),
     });
-    const timer = setTimeout(
-      () => fail(new FetchError('timeout', `${url.origin}: no answer within ${options.timeoutMs} ms`)),
-      Math.max(1, remaining()),
-    );
-    request.on('error', (error) =>
-      fail(new FetchError('network', `${url.origin}: ${error.message}`, { cause: error })),
-    );
+    const timer = setTimeout(() => fail(timeout()), Math.max(1, remaining()));
+    const network = (error: Error) => fail(spec.error('network', `${url.origin}: ${error.message}`, error));
+    request.on('error', network);
     request.on('response', (response) => {
       const status = response.statusCode ?? 0;
       if ([301, 302, 303, 307, 308].includes(status)) {
         const location = response.headers.location;
         response.resume();
-        if (!location) return fail(new FetchError('redirect', `${url.origin}: redirect without a Location`));
+        if (!location) return fail(spec.error('redirect', `${url.origin}: redirect without a Location`));
         settled = true;
         clearTimeout(timer);
         request.destroy();
@@ -144,34 +162,47 @@ async function fetchOnce(url: URL, options: GuardedFetchOptions, deadline: numbe
       }
       if (status !== 200) {
         response.resume();
-        return fail(new FetchError('status', `${url.origin}${url.pathname}: HTTP ${status}`));
+        return fail(spec.error('status', `${url.origin}${url.pathname}: HTTP ${status}`));
       }
+      const refusal = spec.refuse?.(response);
+      if (refusal) return fail(refusal);
       const declared = Number(response.headers['content-length']);
       if (Number.isFinite(declared) && declared > options.maxBytes) {
-        return fail(
-          new FetchError('too-large', `${url.origin}: ${declared} bytes is over ${options.maxBytes}`),
-        );
+        return fail(spec.error('too-large', `${url.origin}: ${declared} bytes is over ${options.maxBytes}`));
       }
       const chunks: Buffer[] = [];
       let size = 0;
       response.on('data', (chunk: Buffer) => {
         size += chunk.length;
         if (size > options.maxBytes) {
-          fail(new FetchError('too-large', `${url.origin}: response over ${options.maxBytes} bytes`));
+          fail(spec.error('too-large', `${url.origin}: ${spec.noun} over ${options.maxBytes} bytes`));
           return;
         }
         chunks.push(chunk);
       });
-      response.on('error', (error) =>
-        fail(new FetchError('network', `${url.origin}: ${error.message}`, { cause: error })),
-      );
+      response.on('error', network);
+      response.on('aborted', () => fail(spec.error('network', `${url.origin}: response aborted`)));
       response.on('end', () => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
-        resolve({ kind: 'body', text: Buffer.concat(chunks).toString('utf8') });
+        resolve({ kind: 'body', body: Buffer.concat(chunks) });
       });
     });
     request.end();
   });
+}
+
+async function fetchOnce(url: URL, options: GuardedFetchOptions, deadline: number) {
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && options.allowHttpForTests)) {
+    throw new FetchError('forbidden', `only https: URLs are fetched, not ${url.protocol}`);
+  }
+  if (url.username || url.password)
+    throw new FetchError('forbidden', 'URLs with credentials are not fetched');
+  const result = await guardedGetOnce(url, options, deadline, {
+    headers: { accept: 'application/xml, text/xml;q=0.9', 'user-agent': 'Westwind-autoconfig/1' },
+    noun: 'response',
+    error: (kind, message, cause) => new FetchError(kind, message, { cause }),
+  });
+  return result.kind === 'body' ? { kind: 'body' as const, text: result.body.toString('utf8') } : result;
 }
