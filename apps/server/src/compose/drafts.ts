@@ -19,6 +19,7 @@ import type { ImapFlow } from 'imapflow';
 import { AppErrors } from '../errors.js';
 import { sanitizeHtml } from '../mail/sanitize.js';
 import { inlineImageDataUrls, parseMime } from '../mail/view-model.js';
+import { requireMailboxPath } from '../mailboxes/mailbox-id.js';
 import { withImap } from '../sessions/imap-access.js';
 import type { KeyValueStore } from '../store/store.js';
 import type { ComposeConfig } from './config.js';
@@ -29,7 +30,6 @@ import {
   draftVersions,
   fetchPart,
   fetchSource,
-  pathOf,
   roleFolder,
   type ThreadHeaders,
   threadHeaders,
@@ -162,13 +162,13 @@ async function resolveAttachments(
       }));
     } else if ('fromMessage' in item) {
       const { mailboxId, uid, partId } = item.fromMessage;
-      const part = await fetchPart(client, pathOf(mailboxId), uid, partId, limit - total);
+      const part = await fetchPart(client, requireMailboxPath(mailboxId), uid, partId, limit - total);
       add(part.content.length);
       const filename = sanitizeFilename(part.filename);
       out.push(() => ({ filename, contentType: part.contentType, content: part.content }));
     } else {
       const { mailboxId, uid } = item.messageAsAttachment;
-      const source = await fetchSource(client, pathOf(mailboxId), uid, limit - total);
+      const source = await fetchSource(client, requireMailboxPath(mailboxId), uid, limit - total);
       add(source.length);
       out.push(() => ({ filename: `message-${uid}.eml`, contentType: 'message/rfc822', content: source }));
     }
@@ -195,13 +195,15 @@ export async function prepare(
   );
   let thread: ThreadHeaders | null = null;
   if (draft.inReplyTo) {
-    thread = await threadHeaders(client, pathOf(draft.inReplyTo.mailboxId), draft.inReplyTo.uid).catch(
-      (error: unknown) => {
-        // The original was deleted meanwhile: the reply still goes, without threading headers.
-        if ((error as { code?: string }).code === ErrorCodes.MESSAGE_NOT_FOUND) return null;
-        throw error;
-      },
-    );
+    thread = await threadHeaders(
+      client,
+      requireMailboxPath(draft.inReplyTo.mailboxId),
+      draft.inReplyTo.uid,
+    ).catch((error: unknown) => {
+      // The original was deleted meanwhile: the reply still goes, without threading headers.
+      if ((error as { code?: string }).code === ErrorCodes.MESSAGE_NOT_FOUND) return null;
+      throw error;
+    });
   }
   const attachments = await resolveAttachments(ctx, client, owner.accountKey, draft, limit);
   const messageId = `<${randomUUID()}@${domainOf(identity.address)}>`;
@@ -296,7 +298,7 @@ export async function resumeDraft(
   const found = await withImap(ctx.app, request, async (client) => {
     let location: { path: string; mailboxId: string; uid: number } | null;
     if ('draftId' in where) location = await locateDraft(client, where.draftId);
-    else location = { path: pathOf(where.mailboxId), mailboxId: where.mailboxId, uid: where.uid };
+    else location = { path: requireMailboxPath(where.mailboxId), mailboxId: where.mailboxId, uid: where.uid };
     if (!location) throw new AppErrors.MessageNotFound();
     const source = await fetchSource(client, location.path, location.uid, ctx.config.attachmentMaxBytes * 2);
     return { location, source };

@@ -6,7 +6,7 @@
 import type { ImapFlow } from 'imapflow';
 import { AppErrors } from '../errors.js';
 import { partsFromStructure } from '../mail/view-model.js';
-import { mailboxIdOf, mailboxPathOf } from '../mailboxes/mailbox-id.js';
+import { mailboxIdOf } from '../mailboxes/mailbox-id.js';
 import { listFolders } from '../mailboxes/service.js';
 import { lockFresh } from '../messages/list/fetch-page.js';
 import { DRAFT_ID_HEADER } from './mime.js';
@@ -28,12 +28,6 @@ export async function roleFolder(client: ImapFlow, role: 'drafts' | 'sent'): Pro
   if (byName) return { path: byName.path, id: byName.id };
   await client.mailboxCreate(path);
   return { path, id: mailboxIdOf(path) };
-}
-
-export function pathOf(mailboxId: string): string {
-  const path = mailboxPathOf(mailboxId);
-  if (path === null) throw new AppErrors.MailboxNotFound();
-  return path;
 }
 
 /** APPENDs and returns the new UID (UIDPLUS), or finds it by the draft id header. */

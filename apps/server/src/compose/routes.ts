@@ -30,6 +30,7 @@ import { Type } from 'typebox';
 import type { Config } from '../config/config.js';
 import { AppErrors } from '../errors.js';
 import { buildMessageDetail, inlineImageDataUrls, parseMime } from '../mail/view-model.js';
+import { requireMailboxPath } from '../mailboxes/mailbox-id.js';
 import { fetchForView } from '../messages/view/fetch.js';
 import { findContacts } from './contacts.js';
 import {
@@ -43,7 +44,6 @@ import {
   TooLarge,
 } from './drafts.js';
 import { readIdentities, writeIdentities } from './identities.js';
-import { pathOf } from './imap.js';
 import { buildReplyTemplate } from './reply.js';
 import { SendScheduler } from './send.js';
 import { UploadStore, UploadTooLarge } from './uploads.js';
@@ -249,7 +249,7 @@ export default async function routes(app: FastifyInstance, options: { config: Co
     },
     async (request) => {
       const { mailboxId, uid } = request.params;
-      const fetched = await fetchForView(app, request, pathOf(mailboxId), uid, {
+      const fetched = await fetchForView(app, request, requireMailboxPath(mailboxId), uid, {
         maxBytes: options.config.messageMaxBytes,
         markRead: false,
       });

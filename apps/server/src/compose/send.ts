@@ -29,6 +29,7 @@ import type { ImapFlow } from 'imapflow';
 import { Type } from 'typebox';
 import { Value } from 'typebox/value';
 import { AppErrors } from '../errors.js';
+import { requireMailboxPath } from '../mailboxes/mailbox-id.js';
 import { withImap } from '../sessions/imap-access.js';
 import type { SessionRecord } from '../sessions/record.js';
 import { recordContacts } from './contacts.js';
@@ -41,7 +42,7 @@ import {
   rememberSmtpSize,
   storeDraft,
 } from './drafts.js';
-import { addFlag, appendMessage, deleteDraftVersions, pathOf, roleFolder } from './imap.js';
+import { addFlag, appendMessage, deleteDraftVersions, roleFolder } from './imap.js';
 import { classifySmtpError, SmtpSendError, submit } from './smtp.js';
 
 export const SendNotFound = createError(ErrorCodes.NOT_FOUND, 'No such send', 404);
@@ -253,7 +254,7 @@ export class SendScheduler {
       if (draft.inReplyTo && draft.mode) {
         await addFlag(
           client,
-          pathOf(draft.inReplyTo.mailboxId),
+          requireMailboxPath(draft.inReplyTo.mailboxId),
           draft.inReplyTo.uid,
           ORIGINAL_FLAG[draft.mode],
         ).then(

@@ -1,3 +1,5 @@
+import { AppErrors } from '../errors.js';
+
 /**
  * Mailbox ids are the base64url of the UTF-8 IMAP path: opaque, URL-safe whatever the path holds
  * (`/`, `.`, `%`, `*`, quotes, non-ASCII). Decoding validates, so a forged id is a clean 404.
@@ -12,5 +14,12 @@ export function mailboxPathOf(id: string): string | null {
   // Round-trip check: rejects non-canonical base64 and invalid UTF-8 (decoded as U+FFFD).
   // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
   if (path === '' || mailboxIdOf(path) !== id || /[\u0000-\u001f\u007f]/.test(path)) return null;
+  return path;
+}
+
+/** The path of a mailbox id from a request; a malformed id is a clean 404, like a missing folder. */
+export function requireMailboxPath(id: string): string {
+  const path = mailboxPathOf(id);
+  if (path === null) throw new AppErrors.MailboxNotFound();
   return path;
 }

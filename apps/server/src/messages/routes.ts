@@ -12,7 +12,7 @@ import {
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { SummaryCache, type SummaryCacheOptions } from '../cache/summary-cache.js';
 import { AppErrors } from '../errors.js';
-import { mailboxPathOf } from '../mailboxes/mailbox-id.js';
+import { requireMailboxPath } from '../mailboxes/mailbox-id.js';
 import { withImap } from '../sessions/imap-access.js';
 import type { RedisStore } from '../store/redis-store.js';
 import { runMessageAction } from './actions/run-action.js';
@@ -30,12 +30,6 @@ const errors = {
   504: ApiError,
   507: ApiError,
 };
-
-function pathOf(mailboxId: string): string {
-  const path = mailboxPathOf(mailboxId);
-  if (path === null) throw new AppErrors.MailboxNotFound();
-  return path;
-}
 
 export interface MessageRoutesOptions {
   /** The summary cache's limits (used when the store is Redis). */
@@ -82,7 +76,7 @@ export default async function messageRoutes(
     },
     async (request) => {
       const { mailboxId } = request.params;
-      const path = pathOf(mailboxId);
+      const path = requireMailboxPath(mailboxId);
       const { cursor, limit = 50, sort = 'date', order = 'desc' } = request.query;
       const { accountKey, who } = accountOf(request);
       const pageCache = cache.enabled ? cache.forAccount(accountKey, who) : undefined;
@@ -114,7 +108,7 @@ export default async function messageRoutes(
     },
     async (request) => {
       const { mailboxId } = request.params;
-      const path = pathOf(mailboxId);
+      const path = requireMailboxPath(mailboxId);
       const { since, maxChanges = 500 } = request.query;
       const { accountKey, who } = accountOf(request);
       return withImap(app, request, (client) =>
@@ -135,8 +129,8 @@ export default async function messageRoutes(
     },
     async (request) => {
       const { mailboxId, uids, action, targetMailboxId } = request.body;
-      const source = pathOf(mailboxId);
-      const target = targetMailboxId === undefined ? undefined : pathOf(targetMailboxId);
+      const source = requireMailboxPath(mailboxId);
+      const target = targetMailboxId === undefined ? undefined : requireMailboxPath(targetMailboxId);
       if ((action === 'move' || action === 'copy') && target === undefined) {
         throw new AppErrors.MailboxNotFound();
       }

@@ -7,11 +7,10 @@ import { ApiError, MessageDetail, MessageDetailQuery, MessageParams } from '@wes
 import type { FastifyInstance } from 'fastify';
 import type { Email } from 'postal-mime';
 import { Type } from 'typebox';
-import { AppErrors } from '../errors.js';
 import { MAIL_BODY_CSP, mailBodyDocument } from '../mail/body-document.js';
 import { signedProxyUrl } from '../mail/proxy-url.js';
 import { buildMessageDetail, inlineImageDataUrls, parseMime } from '../mail/view-model.js';
-import { mailboxPathOf } from '../mailboxes/mailbox-id.js';
+import { requireMailboxPath } from '../mailboxes/mailbox-id.js';
 import { imagesAllowed, readSettings } from '../settings/service.js';
 import { fetchForView, streamPart, streamSource } from './view/fetch.js';
 
@@ -74,12 +73,6 @@ async function remoteContentAllowed(
   return imagesAllowed(await readSettings(app.store, accountKey), senders);
 }
 
-function pathOf(mailboxId: string): string {
-  const path = mailboxPathOf(mailboxId);
-  if (path === null) throw new AppErrors.MailboxNotFound();
-  return path;
-}
-
 export default async function messageViewRoutes(
   app: FastifyInstance,
   options: MessageViewOptions,
@@ -101,7 +94,7 @@ export default async function messageViewRoutes(
     },
     async (request) => {
       const { mailboxId, uid } = request.params;
-      const fetched = await fetchForView(app, request, pathOf(mailboxId), uid, {
+      const fetched = await fetchForView(app, request, requireMailboxPath(mailboxId), uid, {
         maxBytes,
         markRead: request.query.markRead !== false,
       });
@@ -139,7 +132,10 @@ export default async function messageViewRoutes(
     },
     async (request, reply) => {
       const { mailboxId, uid } = request.params;
-      const fetched = await fetchForView(app, request, pathOf(mailboxId), uid, { maxBytes, markRead: false });
+      const fetched = await fetchForView(app, request, requireMailboxPath(mailboxId), uid, {
+        maxBytes,
+        markRead: false,
+      });
       const { email, complete } = await parseMime(fetched.source);
       const detail = buildMessageDetail({
         mailboxId,
@@ -185,7 +181,7 @@ export default async function messageViewRoutes(
     },
     async (request, reply) => {
       const { mailboxId, uid, partId } = request.params;
-      await streamPart(app, request, reply, pathOf(mailboxId), uid, partId, {
+      await streamPart(app, request, reply, requireMailboxPath(mailboxId), uid, partId, {
         inline: isOn(request.query.inline),
         deadlineMs: downloadDeadlineMs,
       });
@@ -206,7 +202,7 @@ export default async function messageViewRoutes(
     },
     async (request, reply) => {
       const { mailboxId, uid } = request.params;
-      await streamSource(app, request, reply, pathOf(mailboxId), uid, {
+      await streamSource(app, request, reply, requireMailboxPath(mailboxId), uid, {
         download: isOn(request.query.download),
         deadlineMs: downloadDeadlineMs,
       });

@@ -9,8 +9,7 @@ import {
   ThreadQuery,
 } from '@westwind/contract';
 import type { FastifyInstance } from 'fastify';
-import { AppErrors } from '../errors.js';
-import { mailboxPathOf } from '../mailboxes/mailbox-id.js';
+import { requireMailboxPath } from '../mailboxes/mailbox-id.js';
 import { withImap } from '../sessions/imap-access.js';
 import { threadDetail, threadPage } from './service.js';
 
@@ -24,12 +23,6 @@ const errors = {
   503: ApiError,
   504: ApiError,
 };
-
-function pathOf(mailboxId: string): string {
-  const path = mailboxPathOf(mailboxId);
-  if (path === null) throw new AppErrors.MailboxNotFound();
-  return path;
-}
 
 /** Conversations: a folder's threads, joined by the user's replies from Sent (see service.ts). */
 export default async function threadRoutes(app: FastifyInstance): Promise<void> {
@@ -48,7 +41,7 @@ export default async function threadRoutes(app: FastifyInstance): Promise<void> 
     },
     async (request) => {
       const { mailboxId } = request.params;
-      const path = pathOf(mailboxId);
+      const path = requireMailboxPath(mailboxId);
       const { cursor, limit = 30 } = request.query;
       return withImap(app, request, (client) => threadPage(client, path, { mailboxId, cursor, limit }));
     },
@@ -68,7 +61,7 @@ export default async function threadRoutes(app: FastifyInstance): Promise<void> 
     async (request) => {
       const { threadId } = request.params;
       const { mailboxId } = request.query;
-      const path = pathOf(mailboxId);
+      const path = requireMailboxPath(mailboxId);
       return withImap(app, request, (client) => threadDetail(client, path, { mailboxId, threadId }));
     },
   );
