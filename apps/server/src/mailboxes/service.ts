@@ -52,6 +52,10 @@ async function countsOf(client: ImapFlow, path: string): Promise<StatusAnswer | 
 
 /** The folder list as the server has it now; `counts` adds message and unread counts. */
 export async function listFolders(client: ImapFlow, { counts }: { counts: boolean }): Promise<Folder[]> {
+  // LIST-STATUS of the folder this pooled connection has selected answers from the connection's
+  // own view, which only a NOOP brings up to date (RFC 3501 §6.3.10): counts would lag changes
+  // made through other connections.
+  if (counts && client.mailbox) await client.noop();
   const listed = await client.list(counts ? { statusQuery: COUNTS } : {});
   const entries: ListedEntry[] = [];
   for (const entry of listed) {
