@@ -5,12 +5,13 @@ import { createServer } from 'node:net';
 import type { MailboxChanges, MessagePage } from '@westwind/contract';
 import { findAccounts, type VerifyReport, verifyAccount } from '@westwind/server/cache';
 import type { FastifyInstance } from 'fastify';
-import { ImapFlow } from 'imapflow';
+import type { ImapFlow } from 'imapflow';
 import { Redis } from 'ioredis';
 import { expect, inject } from 'vitest';
 import { parseSeedArgs, runSeed } from '../../infra/seed/cli.ts';
 import { addMailUser } from '../../infra/stack/index.ts';
 import { ApiClient } from '../support/api-client.ts';
+import { connectImap } from '../support/mail.ts';
 
 export interface User {
   address: string;
@@ -38,19 +39,7 @@ export async function newUser(prefix: string, count: number): Promise<User> {
   return user;
 }
 
-export async function imap(user: User): Promise<ImapFlow> {
-  const stack = inject('stack');
-  const client = new ImapFlow({
-    host: stack.IMAP_HOST,
-    port: stack.IMAP_PORT,
-    secure: false,
-    auth: { user: user.address, pass: user.password },
-    logger: false,
-  });
-  client.on('error', () => {});
-  await client.connect();
-  return client;
-}
+export const imap: (user: User) => Promise<ImapFlow> = connectImap;
 
 export function message(subject: string): string {
   return [

@@ -54,6 +54,8 @@ export class ComposeDraft {
   /** Addresses the mail server refused on the last try (lower case), marked on their chips. */
   rejected = $state.raw<string[]>([]);
   saveState = $state<SaveState>('idle');
+  /** The last server save failed: the newest text is only in this browser until one succeeds. */
+  serverBehind = $state(false);
   /** Where the caret goes when the window opens. */
   focus: 'to' | 'body' = 'to';
   /** Bumped when the body is replaced from outside the editor (a template, a restore). */

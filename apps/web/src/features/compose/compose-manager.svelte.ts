@@ -1,6 +1,6 @@
 import type { ComposeMode } from '@westwind/contract';
-import { toApiRequestError } from '../../lib/api/client';
-import type { ComposeLimits, Identity, SendStatus } from '../../lib/api/compose';
+import { type ApiRequestError, toApiRequestError } from '../../lib/api/client';
+import type { ComposeLimits, DraftAttachment, Identity, SendStatus } from '../../lib/api/compose';
 import * as api from '../../lib/api/compose';
 import { describeError } from '../../lib/api/errors';
 import { session } from '../../lib/state/session.svelte';
@@ -9,10 +9,12 @@ import type { ComposeRequest } from './launcher.svelte';
 import {
   type FileEntry,
   isEmptyDraft,
+  isTransient,
   type LocalDraft,
   listLocalDrafts,
   readLocalDraft,
   removeLocalDraft,
+  retryDelay,
   writeLocalDraft,
 } from './local-drafts';
 import { initialBody, sanitizePastedHtml } from './sanitize-paste';
@@ -42,6 +44,9 @@ export class ComposeManager {
   #restorable = $state.raw<LocalDraft[]>([]);
   #timers = new Map<ComposeDraft, ReturnType<typeof setTimeout>>();
   #saving = new Map<ComposeDraft, Promise<void>>();
+  /** Server saves that failed in a row, per draft: each retry waits longer. */
+  #failures = new Map<ComposeDraft, number>();
+  #stopIdentities: () => void;
   #uploadKey = 0;
   #csrf: Promise<string> | undefined;
   /** Identities and limits loaded (or failed): a new message waits for its signature. */
@@ -78,21 +83,44 @@ export class ComposeManager {
       api.composeLimits().then((limits) => (this.#limits = limits)),
     ]);
     addEventListener('online', this.#online);
+    // Identities edited in settings while the composer is loaded: new windows use them at once.
+    this.#stopIdentities = api.onIdentitiesSaved((list) => this.#identitiesSaved(list));
   }
 
   #disposed = false;
 
   #online = () => {
-    for (const w of this.#windows) if (w.saveState === 'local-only') this.schedule(w, 0);
+    for (const w of this.#windows) {
+      if (!w.serverBehind) continue;
+      this.#failures.delete(w);
+      this.schedule(w, 0);
+    }
   };
 
   /** Stops timers and listeners (the shell is going away: sign-out). Local copies stay. */
   dispose(): void {
     this.#disposed = true;
     removeEventListener('online', this.#online);
+    this.#stopIdentities();
     for (const timer of this.#timers.values()) clearTimeout(timer);
     this.#timers.clear();
     for (const w of this.#windows) for (const u of w.uploads) u.abort();
+  }
+
+  #identitiesSaved(list: Identity[]): void {
+    const before = this.#identities;
+    this.#identities = list;
+    // A window sending as a removed identity would be refused at send: it moves to the default.
+    for (const w of this.#windows) {
+      if (!w.identityId || list.some((i) => i.id === w.identityId)) continue;
+      const fallback = this.defaultIdentity();
+      w.swapSignature(
+        before.find((i) => i.id === w.identityId),
+        fallback,
+      );
+      w.identityId = fallback?.id;
+      this.changed(w);
+    }
   }
 
   identity(id: string | undefined): Identity | undefined {
@@ -108,8 +136,12 @@ export class ComposeManager {
     if (request.kind === 'new') {
       await Promise.race([this.#ready, new Promise((r) => setTimeout(r, 1500))]);
       this.openNew();
-    } else if (request.kind === 'reply') await this.openReply(request.mailboxId, request.uid, request.mode);
-    else await this.resume(request.mailboxId, request.uid);
+    } else if (request.kind === 'reply') {
+      const { mailboxId, uid, mode } = request;
+      if (mode === 'forwardAsAttachment')
+        await this.openForwardAsAttachment(mailboxId, uid, request.size ?? 0);
+      else await this.openReply(mailboxId, uid, mode);
+    } else await this.resume(request.mailboxId, request.uid);
   }
 
   #add(draft: ComposeDraft): ComposeDraft {
@@ -164,6 +196,36 @@ export class ComposeManager {
       this.persistLocal(draft, false);
     } catch (error) {
       draft.error = `Couldn’t prepare the ${mode === 'forward' ? 'forward' : 'reply'}. ${describeError(toApiRequestError(error))}`;
+    } finally {
+      draft.loading = false;
+    }
+  }
+
+  /** The original whole, as a message/rfc822 attachment: no quote, the caret in To. */
+  async openForwardAsAttachment(mailboxId: string, uid: number, size: number): Promise<void> {
+    const draft = this.#add(new ComposeDraft());
+    draft.loading = true;
+    draft.focus = 'to';
+    try {
+      // The forward template still gives what the server decides: the Fwd: subject (never
+      // stacked), the identity, and the reference that flags the original $Forwarded afterwards.
+      const template = await api.replyTemplate(mailboxId, uid, 'forward');
+      const identity = this.identity(template.draft.identityId);
+      const attachment: DraftAttachment = { messageAsAttachment: { mailboxId, uid } };
+      draft.load(
+        {
+          ...template.draft,
+          ...(identity ? { identityId: identity.id } : {}),
+          html: initialBody(identity?.signatureHtml ?? '', identity?.signatureText ?? '', null),
+          text: identity?.signatureText.trim() ?? '',
+          attachments: [attachment],
+        },
+        // The server's name for the part, so the chip shows what the recipient gets.
+        [{ attachment, filename: `message-${uid}.eml`, size, contentType: 'message/rfc822' }],
+      );
+      this.persistLocal(draft, false);
+    } catch (error) {
+      draft.error = `Couldn’t prepare the forward. ${describeError(toApiRequestError(error))}`;
     } finally {
       draft.loading = false;
     }
@@ -266,18 +328,36 @@ export class ComposeManager {
       draft.saveState = 'saving';
       try {
         await api.saveDraft(draftId, input);
+        this.#failures.delete(draft);
+        draft.serverBehind = false;
         if (draft.saveState === 'saving') {
           draft.saveState = 'saved';
           writeLocalDraft({ ...draft.toLocal(this.#account, true), draft: input });
         }
-      } catch {
-        // Kept locally; retried on the next change or when the browser is back online.
+      } catch (failure) {
+        // Kept locally; retried on the next change, by itself later, or when back online.
+        draft.serverBehind = true;
         if (draft.saveState === 'saving') draft.saveState = 'local-only';
+        this.#retryLater(draft, toApiRequestError(failure));
       }
     })();
     this.#saving.set(draft, job);
     await job;
     if (this.#saving.get(draft) === job) this.#saving.delete(draft);
+  }
+
+  /**
+   * A network failure or a server that is away (5xx, 429) is retried with backoff while the window
+   * is open: the browser's `online` event does not fire when only the server was unreachable.
+   * A refusal (other 4xx) would fail the same way again, so it waits for the next change.
+   */
+  #retryLater(draft: ComposeDraft, error: ApiRequestError): void {
+    if (!isTransient(error) || this.#disposed || !this.#windows.includes(draft)) return;
+    // A change made during the failed save already has its own, sooner save.
+    if (this.#timers.has(draft)) return;
+    const failures = (this.#failures.get(draft) ?? 0) + 1;
+    this.#failures.set(draft, failures);
+    this.schedule(draft, retryDelay(failures, error.retryAfterSeconds));
   }
 
   /** Closes the window, keeping the draft (saved now; the local copy goes once the server has it). */

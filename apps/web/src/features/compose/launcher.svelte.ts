@@ -4,8 +4,14 @@
  */
 export type ComposeRequest =
   | { kind: 'new' }
-  | { kind: 'reply'; mailboxId: string; uid: number; mode: 'reply' | 'replyAll' | 'forward' }
+  | { kind: 'reply'; mailboxId: string; uid: number; mode: LaunchMode; size?: number }
   | { kind: 'resume'; mailboxId: string; uid: number };
+
+/**
+ * How a message is answered. `forwardAsAttachment` sends the whole original as message/rfc822;
+ * the request's `size` (the original's) labels its chip.
+ */
+export type LaunchMode = 'reply' | 'replyAll' | 'forward' | 'forwardAsAttachment';
 
 class ComposeLauncher {
   /** Requests the composer has not taken yet. */

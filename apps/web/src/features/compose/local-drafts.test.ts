@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import {
+  isTransient,
   LOCAL_PREFIX,
   type LocalDraft,
   listLocalDrafts,
   parseLocalDraft,
   readLocalDraft,
   removeLocalDraft,
+  retryDelay,
   writeLocalDraft,
 } from './local-drafts';
 
@@ -72,5 +74,27 @@ describe('local drafts', () => {
     expect(parsed?.draft.to).toEqual([{ name: '', address: 'a@x.test' }]);
     expect(parsed?.draft.html).toBeUndefined();
     expect(LOCAL_PREFIX).toBe('westwind.draft.');
+  });
+});
+
+describe('server save retries', () => {
+  it('backs off from 2 s, doubling up to a minute, with jitter, never before Retry-After', () => {
+    const mid = () => 0.5;
+    expect([1, 2, 3, 4, 5, 6, 7, 12].map((n) => retryDelay(n, 0, mid))).toEqual([
+      2000, 4000, 8000, 16000, 32000, 60000, 60000, 60000,
+    ]);
+    expect(retryDelay(1, 0, () => 0)).toBe(1600);
+    expect(retryDelay(1, 0, () => 0.999_999)).toBe(2400);
+    expect(retryDelay(1, 30, mid)).toBe(30_000);
+  });
+
+  it('retries the network and an absent server, not a refusal', () => {
+    expect(isTransient({ status: 0, code: 'NETWORK' })).toBe(true);
+    expect(isTransient({ status: 0, code: 'TIMEOUT' })).toBe(true);
+    expect(isTransient({ status: 503, code: 'UPSTREAM_UNAVAILABLE' })).toBe(true);
+    expect(isTransient({ status: 429, code: 'RATE_LIMITED' })).toBe(true);
+    expect(isTransient({ status: 0, code: 'ABORTED' })).toBe(false);
+    expect(isTransient({ status: 400, code: 'VALIDATION_FAILED' })).toBe(false);
+    expect(isTransient({ status: 401, code: 'SESSION_REQUIRED' })).toBe(false);
   });
 });

@@ -165,3 +165,22 @@ export function isEmptyDraft(d: DraftInput): boolean {
     !d.text.trim()
   );
 }
+
+/** A failed server save is retried after about 2 s, 4 s, 8 s, … up to this. */
+export const MAX_RETRY_MS = 60_000;
+
+/**
+ * How long to wait before the next server save after `failures` failed ones in a row. Jittered
+ * (±20 %) so tabs that lost the same connection do not all come back in the same instant; never
+ * sooner than the server's Retry-After.
+ */
+export function retryDelay(failures: number, retryAfterSeconds = 0, random = Math.random): number {
+  const backoff = Math.min(MAX_RETRY_MS, 2000 * 2 ** Math.max(0, failures - 1));
+  return Math.max(Math.round(backoff * (0.8 + random() * 0.4)), retryAfterSeconds * 1000);
+}
+
+/** Whether a failed save is worth retrying unchanged: the network or a server that is away. */
+export function isTransient(error: { status: number; code: string }): boolean {
+  if (error.code === 'ABORTED') return false;
+  return error.status === 0 || error.status === 408 || error.status === 429 || error.status >= 500;
+}

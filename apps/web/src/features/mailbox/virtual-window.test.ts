@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { scrollToReveal, visibleWindow } from './virtual-window';
+import { anchorScroll, scrollToReveal, visibleWindow } from './virtual-window';
 
 describe('visibleWindow', () => {
   it('renders the visible rows plus overscan, clamped to the list', () => {
@@ -19,5 +19,26 @@ describe('scrollToReveal', () => {
     expect(scrollToReveal(5, 0, 700, 70)).toBeNull();
     expect(scrollToReveal(10, 0, 700, 70)).toBe(70);
     expect(scrollToReveal(2, 700, 700, 70)).toBe(140);
+  });
+});
+
+describe('anchorScroll', () => {
+  it('keeps the row being read in place when rows arrive or go above it', () => {
+    // Row 20 was at the top, scrolled 30 px into it; 3 new rows push it to index 23.
+    expect(anchorScroll(76 * 20 + 30, 76, 20, 23)).toEqual({ scrollTop: 76 * 23 + 30, slide: 0 });
+    // Two rows above it were deleted.
+    expect(anchorScroll(76 * 20 + 30, 76, 20, 18)).toEqual({ scrollTop: 76 * 18 + 30, slide: 0 });
+  });
+  it('at the top, lets the new rows show and slide in', () => {
+    expect(anchorScroll(0, 76, 0, 2)).toEqual({ scrollTop: 0, slide: 152 });
+    expect(anchorScroll(0.4, 76, 0, 1)).toEqual({ scrollTop: 0.4, slide: 76 });
+  });
+  it('leaves the scroll alone when nothing moved above or the row is gone', () => {
+    expect(anchorScroll(760, 76, 10, 10)).toEqual({ scrollTop: 760, slide: 0 });
+    expect(anchorScroll(760, 76, 10, -1)).toEqual({ scrollTop: 760, slide: 0 });
+    expect(anchorScroll(0, 76, 0, -1)).toEqual({ scrollTop: 0, slide: 0 });
+  });
+  it('never scrolls above the top', () => {
+    expect(anchorScroll(10, 76, 5, 0)).toEqual({ scrollTop: 0, slide: 0 });
   });
 });

@@ -33,3 +33,21 @@ export function scrollToReveal(
   if (top + rowHeight > scrollTop + viewportHeight) return top + rowHeight - viewportHeight;
   return null;
 }
+
+/**
+ * Where to scroll after rows were added or taken away above what the person is reading. The row
+ * that was at the top of the viewport, at index `before` and now at `after` (-1: gone), keeps its
+ * place on screen. At the very top the new rows show instead: `slide` is how far (px) they slide in.
+ */
+export function anchorScroll(
+  scrollTop: number,
+  rowHeight: number,
+  before: number,
+  after: number,
+): { scrollTop: number; slide: number } {
+  const shift = (after - before) * rowHeight;
+  if (after < 0 || shift === 0) return { scrollTop, slide: 0 };
+  // Below one pixel counts as the top: a fractional scroll position is not reading further down.
+  if (scrollTop < 1) return { scrollTop, slide: Math.max(0, shift) };
+  return { scrollTop: Math.max(0, scrollTop + shift), slide: 0 };
+}

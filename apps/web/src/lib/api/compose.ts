@@ -46,6 +46,25 @@ export async function listIdentities(): Promise<Identity[]> {
   return (await apiRequest<IdentityList>('GET', '/identities')).identities;
 }
 
+/**
+ * Listeners told about a saved identity list. The settings editor and an open composer live in
+ * different lazy chunks that share this module, so a composer already loaded picks up a new
+ * identity or signature without a reload.
+ */
+const identityListeners = new Set<(list: Identity[]) => void>();
+
+export function onIdentitiesSaved(listener: (list: Identity[]) => void): () => void {
+  identityListeners.add(listener);
+  return () => identityListeners.delete(listener);
+}
+
+/** Replaces the list; the answer is the list as stored (normalized, signatures sanitized). */
+export async function saveIdentities(identities: Identity[]): Promise<Identity[]> {
+  const saved = (await apiRequest<IdentityList>('PUT', '/identities', { body: { identities } })).identities;
+  for (const listener of identityListeners) listener(saved);
+  return saved;
+}
+
 export async function searchContacts(q: string, signal?: AbortSignal): Promise<Contact[]> {
   const options = signal ? { signal } : {};
   return (await apiRequest<ContactList>('GET', `/contacts?q=${enc(q)}&limit=8`, options)).contacts;

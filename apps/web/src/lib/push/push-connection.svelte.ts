@@ -3,6 +3,9 @@ import { reconnectDelayMs, sleptThrough } from './backoff';
 
 export type PushStatus = 'connecting' | 'online' | 'offline';
 
+/** `previous`: the state known before this event (undefined when the mailbox is new to this tab). */
+export type MailboxListener = (event: MailboxStateEvent, previous: string | undefined) => void;
+
 const WAKE_CHECK_MS = 5000;
 
 /**
@@ -19,7 +22,7 @@ export class PushConnection {
   #closed = false;
   #openMailboxId: string | undefined;
   readonly #states = new Map<string, string>();
-  readonly #listeners = new Set<(event: MailboxStateEvent) => void>();
+  readonly #listeners = new Set<MailboxListener>();
   readonly #onSignedOut: () => void;
 
   constructor(onSignedOut: () => void) {
@@ -31,7 +34,7 @@ export class PushConnection {
   }
 
   /** Calls `listener` for every mailbox event; returns a function that stops it. */
-  onMailbox(listener: (event: MailboxStateEvent) => void): () => void {
+  onMailbox(listener: MailboxListener): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
   }
@@ -88,9 +91,10 @@ export class PushConnection {
         this.#status = 'online';
         this.#hello();
       } else if (event.type === 'mailbox') {
-        if (this.#states.get(event.mailboxId) === event.state) return;
+        const previous = this.#states.get(event.mailboxId);
+        if (previous === event.state) return;
         this.#states.set(event.mailboxId, event.state);
-        for (const listener of this.#listeners) listener(event);
+        for (const listener of this.#listeners) listener(event, previous);
       }
     };
     socket.onclose = (close) => {
