@@ -112,7 +112,7 @@ describe('summary cache faults', () => {
           await new Promise((r) => setTimeout(r, 100));
           const again = await list();
           expect(again.items.map((r) => r.uid)).toEqual(truth);
-          keys = await probe.keys('ww:c:{fault-account}:*');
+          keys = await probe.keys('ww:c:{fault-account}:s:*');
         }
         expect(keys.length).toBeGreaterThan(0);
       } finally {

@@ -14,7 +14,13 @@ import {
 } from '../fault/cache-support.ts';
 import { useApps } from '../support/server.ts';
 
-const app = useApps();
+const apps = useApps();
+/**
+ * These tests look at the sync against changes by another mail client, so every page asks the
+ * server by STATUS; serving from a recent sighting or a checked selection without that is tested
+ * in cache-freshness.test.ts.
+ */
+const app = () => apps({ CACHE_FRESH_MS: '0', CACHE_SELECTION_TRUST_S: '0' });
 
 /** A tiny deterministic PRNG so a failing sequence can be replayed. */
 function prng(seed: number): () => number {
@@ -64,6 +70,10 @@ describe('summary cache (GET /api/mailboxes/:id/messages, /changes)', () => {
         expect(delta.oldState).toBe(state);
         for (const uid of delta.destroyed) model.delete(uid);
         for (const row of [...delta.created, ...delta.updated]) model.set(row.uid, row);
+        for (const { uid, flags } of delta.flagUpdates) {
+          const known = model.get(uid);
+          if (known) model.set(uid, { ...known, flags });
+        }
         state = delta.newState;
         // Every other round a list (sometimes from a cold page), the rest through changes only.
         if (round % 2 === 0) {
@@ -80,6 +90,30 @@ describe('summary cache (GET /api/mailboxes/:id/messages, /changes)', () => {
       const report = await verify(user);
       expect(report.mismatches).toEqual([]);
       expect(report.summaries).toBeGreaterThan(0);
+    } finally {
+      await direct.logout();
+    }
+  });
+
+  it('sends only the flags of changed messages nobody listed, and whole summaries of new ones', async () => {
+    const user = await newUser('cache-flagonly', 20);
+    const api = await signedIn(await app(), user);
+    const direct = await imap(user);
+    try {
+      const first = await page(api, 'INBOX', { limit: 5 });
+      const listed = first.items[1]!.uid;
+      const lock = await direct.getMailboxLock('INBOX');
+      try {
+        await direct.messageFlagsAdd('2', ['\\Flagged'], { uid: true });
+        await direct.messageFlagsAdd(String(listed), ['\\Flagged'], { uid: true });
+        await direct.append('INBOX', message('arrived'));
+      } finally {
+        lock.release();
+      }
+      const delta = await changes(api, 'INBOX', first.state);
+      expect(delta.flagUpdates).toEqual([{ uid: 2, flags: expect.objectContaining({ flagged: true }) }]);
+      expect(delta.updated.map((r) => [r.uid, r.flags.flagged])).toEqual([[listed, true]]);
+      expect(delta.created.map((r) => r.subject)).toEqual(['arrived']);
     } finally {
       await direct.logout();
     }

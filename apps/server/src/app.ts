@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import cache from './cache/plugin.js';
 import composeRoutes from './compose/routes.js';
 import type { Config } from './config/config.js';
 import { registerErrorHandlers } from './errors.js';
@@ -85,6 +86,7 @@ export async function buildApp({ config, logger }: BuildAppOptions): Promise<Fas
     maxAgeMs: config.session.maxAgeMs,
     apiRateLimitPerMinute: config.apiRateLimitPerMinute,
   });
+  await app.register(cache, config.cache);
   await app.register(realtime, config.push);
   await app.register(healthRoutes, { config });
   await app.register(sessionRoutes, {

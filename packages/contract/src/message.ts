@@ -188,13 +188,22 @@ export const MailboxChangesQuery = Type.Object(
 );
 export type MailboxChangesQuery = Static<typeof MailboxChangesQuery>;
 
+/** New flags of a message the client may or may not have loaded. */
+export const FlagUpdate = Type.Object(
+  { uid: Type.Integer({ minimum: 1 }), flags: MessageFlags },
+  { title: 'FlagUpdate' },
+);
+export type FlagUpdate = Static<typeof FlagUpdate>;
+
 /**
  * What changed in a folder since a state (JMAP `Email/changes` style). `created` and `updated`
  * carry whole summaries and are both upserts: `created` holds the messages that arrived after
  * `oldState` when the server still remembers that state's UIDNEXT, otherwise they are in
- * `updated`. `destroyed` may name UIDs the client never had. With `hasMoreChanges`, call again
- * with `newState`. A `since` from another folder generation (UIDVALIDITY) is refused with
- * INVALID_CURSOR: reload the list.
+ * `updated`. Messages that were already there at `oldState` and whose summaries the server does
+ * not have at hand come as `flagUpdates` only (their other fields never change): apply them to
+ * rows you have, ignore the rest. `destroyed` may name UIDs the client never had. With
+ * `hasMoreChanges`, call again with `newState`. A `since` from another folder generation
+ * (UIDVALIDITY) is refused with INVALID_CURSOR: reload the list.
  */
 export const MailboxChanges = Type.Object(
   {
@@ -203,6 +212,7 @@ export const MailboxChanges = Type.Object(
     newState: Type.String(),
     created: Type.Array(MessageSummary),
     updated: Type.Array(MessageSummary),
+    flagUpdates: Type.Array(FlagUpdate),
     destroyed: Type.Array(Type.Integer({ minimum: 1 })),
     hasMoreChanges: Type.Boolean(),
     total: Type.Integer({ minimum: 0 }),

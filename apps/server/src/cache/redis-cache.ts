@@ -11,12 +11,15 @@
  * - `ww:c:{A}:s:M`  hash UID → packed summary (codec.ts). TTL: the evictable part. Run Redis with
  *                   `maxmemory-policy volatile-lru` so only these keys are evicted under pressure.
  * - `ww:c:{A}:l:M`  the sync lock (SET NX PX, a random token, compare-and-delete).
+ * - `ww:c:{A}:f:M`  the mailbox's IMAP state as last seen on the server and when (`state|ms`),
+ *                   short TTL: while it equals the synced state, pages are served without IMAP.
  * - `ww:c:{A}:lru`  sorted set mailbox → last use, for the per-account bound.
  * - `ww:c:{A}:who`  the account's address and server, so `cache:verify USER` can find it.
  */
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { type MailboxMeta, readMeta } from './codec.js';
+import { currentSighting } from './sighting.js';
 import { UidIndex } from './uid-index.js';
 
 export const SUMMARY_TTL_MS = 30 * 24 * 3600_000;
@@ -29,6 +32,9 @@ export interface MailboxKeys {
   history: string;
   summaries: string;
   lock: string;
+  observed: string;
+  /** A change to any mailbox of the account, recorded as for `observed`. */
+  anyObserved: string;
   lru: string;
   who: string;
   mailboxId: string;
@@ -43,15 +49,22 @@ export function keysFor(accountKey: string, mailboxId: string): MailboxKeys {
     history: `${tag}:h:${mailboxId}`,
     summaries: `${tag}:s:${mailboxId}`,
     lock: `${tag}:l:${mailboxId}`,
+    observed: `${tag}:f:${mailboxId}`,
+    anyObserved: `${tag}:f:${ACCOUNT_WIDE}`,
     lru: `${tag}:lru`,
     who: `${tag}:who`,
     mailboxId,
   };
 }
 
+/** The mailbox id under which a change to any of an account's mailboxes is recorded. */
+export const ACCOUNT_WIDE = '*';
+
 export interface CachedView {
   meta: MailboxMeta;
   index: UidIndex;
+  /** The IMAP state last seen on the server (within its TTL), when known. */
+  observed: string | null;
 }
 
 /** Writes summaries only while the mailbox is still at the state they were read at. */
@@ -85,6 +98,19 @@ redis.call('HSET', KEYS[3], ARGV[4], ARGV[5])
 if redis.call('HLEN', KEYS[3]) > ${HISTORY_MAX} then redis.call('DEL', KEYS[3]); redis.call('HSET', KEYS[3], ARGV[4], ARGV[5]) end
 return 1`;
 
+/**
+ * Records the server's state of a mailbox as seen at ARGV[2] (ms), unless a later sighting is
+ * already recorded: a slow request must not overwrite what a newer one (or the watch) saw.
+ */
+const OBSERVE = `
+local current = redis.call('GET', KEYS[1])
+if current then
+  local at = tonumber(string.match(current, '|(%d+)$'))
+  if at and at > tonumber(ARGV[2]) then return 0 end
+end
+redis.call('SET', KEYS[1], ARGV[1] .. '|' .. ARGV[2], 'PX', ARGV[3])
+return 1`;
+
 const UNLOCK = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
 
 const SET_UNREAD = `
@@ -97,6 +123,7 @@ type Scripted = Redis & {
   wwCacheCommit(...args: (string | number)[]): Promise<number>;
   wwCacheUnlock(...args: string[]): Promise<number>;
   wwCacheUnread(...args: (string | number)[]): Promise<number>;
+  wwCacheObserve(...args: (string | number)[]): Promise<number>;
 };
 
 export interface CommitInput {
@@ -110,8 +137,10 @@ export interface CommitInput {
   flags: [number, string][];
 }
 
+const PARSED_INDEXES_KEPT = 32;
 export class RedisCache {
   private readonly redis: Scripted;
+  private readonly parsedIndexes = new Map<string, UidIndex>();
 
   constructor(redis: Redis) {
     const scripted = redis as Scripted;
@@ -120,6 +149,7 @@ export class RedisCache {
       redis.defineCommand('wwCacheCommit', { numberOfKeys: 5, lua: COMMIT });
       redis.defineCommand('wwCacheUnlock', { numberOfKeys: 1, lua: UNLOCK });
       redis.defineCommand('wwCacheUnread', { numberOfKeys: 1, lua: SET_UNREAD });
+      redis.defineCommand('wwCacheObserve', { numberOfKeys: 1, lua: OBSERVE });
     }
     this.redis = scripted;
   }
@@ -133,19 +163,57 @@ export class RedisCache {
    * drops the mailbox's cache and resyncs.
    */
   async readView(keys: MailboxKeys): Promise<CachedView | 'absent' | 'corrupt'> {
-    const replies = await this.redis.multi().hgetall(keys.meta).get(keys.index).exec();
+    const replies = await this.redis
+      .multi()
+      .hgetall(keys.meta)
+      .get(keys.index)
+      .get(keys.observed)
+      .get(keys.anyObserved)
+      .exec();
     if (!replies) throw new Error('redis: transaction aborted');
-    const [[metaError, metaFields], [indexError, indexText]] = replies as [
+    const [
+      [metaError, metaFields],
+      [indexError, indexText],
+      [observedError, observedText],
+      [anyError, anyText],
+    ] = replies as [
       [Error | null, Record<string, string>],
       [Error | null, string | null],
+      [Error | null, string | null],
+      [Error | null, string | null],
     ];
-    if (metaError) throw metaError;
-    if (indexError) throw indexError;
+    const error = metaError ?? indexError ?? observedError ?? anyError;
+    if (error) throw error;
     if (Object.keys(metaFields).length === 0) return 'absent';
     const meta = readMeta(metaFields);
-    const index = typeof indexText === 'string' ? UidIndex.parse(indexText) : null;
+    const index = typeof indexText === 'string' ? this.parseIndex(indexText) : null;
     if (!meta || !index || index.count !== meta.count) return 'corrupt';
-    return { meta, index };
+    return { meta, index, observed: currentSighting(observedText, anyText) };
+  }
+
+  /**
+   * Parsing a 100k mailbox's index costs more than the rest of a cached page; the same text
+   * parses to the same (immutable) index, so the last few are kept.
+   */
+  private parseIndex(text: string): UidIndex | null {
+    const known = this.parsedIndexes.get(text);
+    if (known) return known;
+    const index = UidIndex.parse(text);
+    if (index) {
+      if (this.parsedIndexes.size >= PARSED_INDEXES_KEPT) {
+        this.parsedIndexes.delete(this.parsedIndexes.keys().next().value!);
+      }
+      this.parsedIndexes.set(text, index);
+    }
+    return index;
+  }
+
+  /**
+   * The server's state of the mailbox, seen at `seenAt`, trusted for `ttlMs` (see OBSERVE); null
+   * records that it changed then (to a state not yet seen).
+   */
+  async observe(keys: MailboxKeys, state: string | null, seenAt: number, ttlMs: number): Promise<void> {
+    await this.redis.wwCacheObserve(keys.observed, state ?? 'changed', seenAt, ttlMs);
   }
 
   /** Raw packed values of `uids` (null where missing); refreshes the summaries' TTL and LRU. */
@@ -232,7 +300,7 @@ export class RedisCache {
   }
 
   async drop(keys: MailboxKeys): Promise<void> {
-    await this.redis.del(keys.meta, keys.index, keys.history, keys.summaries);
+    await this.redis.del(keys.meta, keys.index, keys.history, keys.summaries, keys.observed);
   }
 
   async remember(keys: MailboxKeys, who: string): Promise<void> {

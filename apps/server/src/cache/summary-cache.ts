@@ -1,7 +1,12 @@
 /**
  * The summary cache and sync engine. A list request:
- * 1. STATUS the mailbox (one round trip, no SELECT) and read the cached sync state (one Redis
- *    round trip). Equal UIDVALIDITY, HIGHESTMODSEQ, UIDNEXT and count: the cache is current.
+ * 0. Before any IMAP connection is borrowed (freshPage): when the server was seen at the cached
+ *    state within the last `freshMs` (by a list request, a sync or the realtime watch) and no
+ *    action has changed the account since, the page comes from Redis alone, in two round trips.
+ * 1. Otherwise the server's state: on a pooled connection that has the mailbox selected, a NOOP
+ *    under the mailbox lock (selectedState); else STATUS (one round trip, no SELECT). The
+ *    sighting is recorded for step 0. Equal UIDVALIDITY, HIGHESTMODSEQ, UIDNEXT and count with
+ *    the cached sync state: the cache is current.
  * 2. Current, date order, every row cached: the page comes from Redis alone.
  * 3. Otherwise, under the IMAP mailbox lock: sync if stale (below), then the page's UIDs (from
  *    the UID index for date order, from the server's SORT otherwise), summaries from Redis with
@@ -18,9 +23,9 @@
  * for `cooldownMs`, then tried again; state left behind is revalidated by the next sync. Servers
  * without CONDSTORE are not cached (their pages come from IMAP, as before).
  */
-import type { MailboxChanges, MessagePage, MessageSummary } from '@westwind/contract';
+import type { FlagUpdate, MailboxChanges, MessagePage, MessageSummary } from '@westwind/contract';
 import type { FastifyBaseLogger } from 'fastify';
-import type { ImapFlow, MessageEnvelopeObject } from 'imapflow';
+import type { ImapFlow, MailboxLockObject, MessageEnvelopeObject } from 'imapflow';
 import type { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
 import { AppErrors } from '../errors.js';
@@ -39,9 +44,17 @@ import { hasDisplaySort } from '../messages/list/imap-sort.js';
 import { sortKeyOf } from '../messages/list/sort-keys.js';
 import { toFlags, toSummary } from '../messages/list/summary.js';
 import { packFlags, packSummary, parseState, stateOf, unpackSummary } from './codec.js';
-import { type Delta, fetchDelta, type ImapState, imapState, uidSearchAll, unselect } from './imap-delta.js';
+import {
+  type Delta,
+  fetchDelta,
+  type ImapState,
+  imapState,
+  selectedState,
+  uidSearchAll,
+  unselect,
+} from './imap-delta.js';
 import { type CacheMetrics, cacheMetrics } from './metrics.js';
-import { type CachedView, keysFor, type MailboxKeys, RedisCache } from './redis-cache.js';
+import { ACCOUNT_WIDE, type CachedView, keysFor, type MailboxKeys, RedisCache } from './redis-cache.js';
 import type { UidIndex } from './uid-index.js';
 
 export interface SummaryCacheOptions {
@@ -51,7 +64,25 @@ export interface SummaryCacheOptions {
   cooldownMs?: number;
   /** How long a request waits for another instance's sync before reading IMAP. Default 500 ms. */
   lockWaitMs?: number;
+  /**
+   * How long a sighting of the server's state lets pages be served without asking the server
+   * again. Changes made through Westwind and those the realtime watch sees end it at once; this
+   * bounds how late a change by another mail client shows when nobody watches. Default 2 s; 0
+   * asks the server for every page.
+   */
+  freshMs?: number;
+  /**
+   * How long a pooled connection's selection of a mailbox, once checked against STATUS, is asked
+   * by NOOP alone. A selected view does not show that another client deleted the mailbox and
+   * made a new one under the same name (Dovecot keeps serving the old one), and STATUS of the
+   * selected mailbox answers from that view; the check costs a STATUS and a SELECT (~50 and
+   * ~220 ms on a 100,000-message Maildir), NOOP ~1 ms. Default 60 s.
+   */
+  selectionTrustMs?: number;
 }
+
+/** When each pooled connection's selection was last checked against STATUS from outside it. */
+const checkedSelections = new WeakMap<ImapFlow, { path: string; uidValidity: string; at: number }>();
 
 /** A Redis failure: the cache is skipped, the request is served from IMAP. */
 class CacheUnavailable extends Error {}
@@ -68,7 +99,7 @@ function upToDate(view: CachedView, state: ImapState): boolean {
   return (
     meta.uidValidity === state.uidValidity &&
     meta.modseq === state.modseq &&
-    meta.uidNext === state.uidNext &&
+    (state.uidNext === null || meta.uidNext === state.uidNext) &&
     meta.count === state.messages
   );
 }
@@ -79,6 +110,8 @@ export class SummaryCache {
   private readonly maxSummaries: number;
   private readonly cooldownMs: number;
   private readonly lockWaitMs: number;
+  private readonly freshMs: number;
+  private readonly selectionTrustMs: number;
   private downUntil = 0;
   private lastWarning = 0;
   private writes = 0;
@@ -94,6 +127,8 @@ export class SummaryCache {
     this.maxSummaries = options.maxSummariesPerAccount ?? 20_000;
     this.cooldownMs = options.cooldownMs ?? 2_000;
     this.lockWaitMs = options.lockWaitMs ?? 500;
+    this.freshMs = options.freshMs ?? 2_000;
+    this.selectionTrustMs = options.selectionTrustMs ?? 60_000;
   }
 
   /** False with the in-process store: no cache, pages straight from IMAP, changes still work. */
@@ -136,6 +171,26 @@ export class SummaryCache {
     }
   }
 
+  /**
+   * A date-ordered page from Redis alone, before any IMAP connection is borrowed: only while the
+   * server was seen at the cached state within `freshMs` and every row is cached. Null otherwise
+   * (then `page` runs).
+   */
+  async freshPage(accountKey: string, query: SummaryPageQuery): Promise<MessagePage | null> {
+    if (query.sort !== 'date' || this.freshMs === 0 || !this.cache || Date.now() < this.downUntil)
+      return null;
+    const keys = keysFor(accountKey, query.mailboxId);
+    try {
+      const view = await this.readView(keys);
+      if (!view || view.observed !== stateOf(view.meta.uidValidity, view.meta.modseq)) return null;
+      return await this.servePage(null, keys, view, query);
+    } catch (error) {
+      if (!(error instanceof CacheUnavailable)) throw error;
+      this.markDown(error.cause);
+      return null;
+    }
+  }
+
   async page(
     client: ImapFlow,
     path: string,
@@ -145,32 +200,34 @@ export class SummaryCache {
   ): Promise<MessagePage | null> {
     if (!this.available('cooldown')) return null;
     const keys = keysFor(accountKey, query.mailboxId);
+    let lock: MailboxLockObject | null = null;
     try {
-      const state = await imapState(client, path);
+      const seen = await this.observeServer(client, path, keys, 'message list');
+      lock = seen.lock;
+      const { state } = seen;
       if (!state) {
         this.metrics.fallbacks.inc({ reason: 'no-condstore' });
         return null;
       }
       let view = await this.readView(keys);
-      if (view && upToDate(view, state) && query.sort === 'date') {
+      if (!lock && view && upToDate(view, state) && query.sort === 'date') {
+        // Current and all cached: no SELECT needed.
         const quick = await this.servePage(null, keys, view, query);
         if (quick) return quick;
       }
-      const lock = await lockCurrent(client, path, state, 'message list');
-      try {
-        if (!view || !upToDate(view, state)) {
-          const synced = await this.syncLocked(client, keys, state, who);
-          if (!synced) return null;
-          view = synced.view;
-        }
-        return await this.servePage(client, keys, view, query);
-      } finally {
-        lock.release();
+      lock ??= await lockCurrent(client, path, state, 'message list');
+      if (!view || !upToDate(view, state)) {
+        const synced = await this.syncLocked(client, keys, state, who);
+        if (!synced) return null;
+        view = synced.view;
       }
+      return await this.servePage(client, keys, view, query);
     } catch (error) {
       if (!(error instanceof CacheUnavailable)) throw error;
       this.markDown(error.cause);
       return null;
+    } finally {
+      lock?.release();
     }
   }
 
@@ -184,21 +241,101 @@ export class SummaryCache {
   ): Promise<void> {
     if (!this.cache || Date.now() < this.downUntil) return;
     const keys = keysFor(accountKey, mailboxId);
+    let lock: MailboxLockObject | null = null;
     try {
-      const state = await imapState(client, path);
-      if (!state) return;
+      const seen = await this.observeServer(client, path, keys, 'cache refresh');
+      lock = seen.lock;
+      if (!seen.state) return;
       const view = await this.readView(keys);
-      if (view && upToDate(view, state)) return;
-      const lock = await lockCurrent(client, path, state, 'cache refresh');
-      try {
-        await this.syncLocked(client, keys, state, who);
-      } finally {
-        lock.release();
-      }
+      if (view && upToDate(view, seen.state)) return;
+      lock ??= await lockCurrent(client, path, seen.state, 'cache refresh');
+      await this.syncLocked(client, keys, seen.state, who);
     } catch (error) {
       if (error instanceof CacheUnavailable) this.markDown(error.cause);
       else this.log.warn({ err: error }, 'summary cache: refresh after an action failed');
+    } finally {
+      lock?.release();
     }
+  }
+
+  /**
+   * The mailbox's state on the server, and the mailbox lock when it was taken on the way: a
+   * connection whose selection of the mailbox was checked within `selectionTrustMs` is locked
+   * and asked by NOOP (selectedState), any other by STATUS, without selecting. The sighting is
+   * recorded for freshPage (best effort).
+   */
+  private async observeServer(
+    client: ImapFlow,
+    path: string,
+    keys: MailboxKeys,
+    description: string,
+  ): Promise<{ state: ImapState | null; lock: MailboxLockObject | null }> {
+    const seenAt = Date.now();
+    let state: ImapState | null;
+    let lock: MailboxLockObject | null = null;
+    const checked = checkedSelections.get(client);
+    const selected = client.mailbox;
+    if (
+      selected &&
+      selected.path === path &&
+      checked?.path === path &&
+      checked.uidValidity === String(selected.uidValidity) &&
+      seenAt - checked.at < this.selectionTrustMs
+    ) {
+      lock = await client.getMailboxLock(path, { description });
+      try {
+        state = await selectedState(client);
+      } catch (error) {
+        lock.release();
+        throw error;
+      }
+    } else {
+      state = await imapState(client, path);
+    }
+    if (state && this.cache && this.freshMs > 0 && Date.now() >= this.downUntil) {
+      await this.cache
+        .observe(keys, stateOf(state.uidValidity, state.modseq), seenAt, this.freshMs)
+        .catch((error: unknown) => this.markDown(error));
+    }
+    return { state, lock };
+  }
+
+  /**
+   * The realtime watch saw these states on the server (at `seenAt`, before it asked): a page
+   * is served without IMAP only while the cache is at the state last seen. Never throws.
+   */
+  async sawStates(
+    accountKey: string,
+    states: { mailboxId: string; state: string }[],
+    seenAt: number,
+  ): Promise<void> {
+    if (!this.cache || this.freshMs === 0 || Date.now() < this.downUntil) return;
+    const cache = this.cache;
+    await Promise.all(
+      states.map(({ mailboxId, state }) =>
+        cache.observe(keysFor(accountKey, mailboxId), state, seenAt, this.freshMs),
+      ),
+    ).catch((error: unknown) => this.markDown(error));
+  }
+
+  /**
+   * Something changed these mailboxes (`*`: any of the account's) through Westwind: the next page
+   * of each asks the server first. Never throws.
+   */
+  async changed(accountKey: string, mailboxIds: readonly string[]): Promise<void> {
+    if (!this.cache || this.freshMs === 0 || Date.now() < this.downUntil) return;
+    const cache = this.cache;
+    const seenAt = Date.now();
+    await Promise.all(
+      mailboxIds.map((mailboxId) =>
+        cache.observe(
+          keysFor(accountKey, mailboxId === '*' ? ACCOUNT_WIDE : mailboxId),
+          null,
+          seenAt,
+          this.freshMs,
+        ),
+      ),
+    ).catch((error: unknown) => this.markDown(error));
   }
 
   /** The cached view, null when absent; a corrupt one is dropped (and so rebuilt). */
@@ -268,13 +405,22 @@ export class SummaryCache {
         }
         this.metrics.deltaSize.observe(delta.rows.length + delta.vanished.length);
       }
+      // Seen by NOOP, the state has no UIDNEXT: what the session knows (imapflow raises it on every
+      // FETCH) is exact enough, since only expunged UIDs can lie between it and the server's.
+      const uidNext =
+        state.uidNext ??
+        Math.max(
+          client.mailbox ? client.mailbox.uidNext : 1,
+          (index.takeDesc(1)[0] ?? 0) + 1,
+          current?.meta.uidNext ?? 1,
+        );
       const committed = await this.r(
         this.redis.commit(keys, {
           token,
           reset,
           uidValidity: state.uidValidity,
           modseq: state.modseq,
-          uidNext: state.uidNext,
+          uidNext,
           index,
           removed,
           flags,
@@ -284,27 +430,22 @@ export class SummaryCache {
       const meta = {
         uidValidity: state.uidValidity,
         modseq: state.modseq,
-        uidNext: state.uidNext,
+        uidNext,
         count: index.count,
         unread: null,
         unreadModseq: null,
       };
-      return { view: { meta, index }, delta };
+      return { view: { meta, index, observed: null }, delta };
     } finally {
       await this.redis.unlock(keys, token).catch(() => {});
     }
   }
 
-  /**
-   * Summaries of `uids` from the cache; with `client` (mailbox selected and locked) misses are
-   * fetched from IMAP and written back. Without a client, null on any miss.
-   */
-  private async load(
-    client: ImapFlow | null,
+  /** The cached summaries of `uids` and the UIDs without one; corrupt values are dropped. */
+  private async cached(
     keys: MailboxKeys,
-    view: CachedView,
     uids: number[],
-  ): Promise<Map<number, MessageSummary> | null> {
+  ): Promise<{ found: Map<number, MessageSummary>; misses: number[] }> {
     const packed = await this.r(this.redis.getPacked(keys, uids));
     const found = new Map<number, MessageSummary>();
     const corrupt: number[] = [];
@@ -325,6 +466,20 @@ export class SummaryCache {
       );
       await this.r(this.redis.dropFields(keys, corrupt));
     }
+    return { found, misses };
+  }
+
+  /**
+   * Summaries of `uids` from the cache; with `client` (mailbox selected and locked) misses are
+   * fetched from IMAP and written back. Without a client, null on any miss.
+   */
+  private async load(
+    client: ImapFlow | null,
+    keys: MailboxKeys,
+    view: CachedView,
+    uids: number[],
+  ): Promise<Map<number, MessageSummary> | null> {
+    const { found, misses } = await this.cached(keys, uids);
     if (misses.length === 0) {
       this.metrics.hits.inc(found.size);
       return found;
@@ -414,16 +569,18 @@ export class SummaryCache {
   ): Promise<MailboxChanges> {
     const since = parseState(request.since);
     if (!since) throw new AppErrors.InvalidCursor();
-    const state = await imapState(client, path);
-    if (!state) {
-      if (!client.capabilities.has('CONDSTORE'))
-        throw new AppErrors.NotImplemented('Changes on this mail server');
-      throw new AppErrors.MailboxNotFound();
-    }
-    if (since.uidValidity !== state.uidValidity) throw new AppErrors.InvalidCursor();
     const keys = keysFor(request.accountKey, request.mailboxId);
-    const lock = await lockCurrent(client, path, state, 'mailbox changes');
+    const seen = await this.observeServer(client, path, keys, 'mailbox changes');
+    let lock = seen.lock;
     try {
+      const { state } = seen;
+      if (!state) {
+        if (!client.capabilities.has('CONDSTORE'))
+          throw new AppErrors.NotImplemented('Changes on this mail server');
+        throw new AppErrors.MailboxNotFound();
+      }
+      if (since.uidValidity !== state.uidValidity) throw new AppErrors.InvalidCursor();
+      lock ??= await lockCurrent(client, path, state, 'mailbox changes');
       let synced: Synced | null = null;
       if (this.available('cooldown')) {
         try {
@@ -443,6 +600,7 @@ export class SummaryCache {
         newState: stateOf(state.uidValidity, state.modseq),
         created: [],
         updated: [],
+        flagUpdates: [],
         destroyed: [],
         hasMoreChanges: false,
         total: synced ? synced.view.index.count : state.messages,
@@ -469,8 +627,16 @@ export class SummaryCache {
       let uidNextThen: number | null = null;
       if (synced) {
         try {
-          summaries = await this.load(client, keys, synced.view, uids);
           uidNextThen = await this.r(this.redis.uidNextAt(keys, since.modseq));
+          const then = uidNextThen;
+          // Messages there at `since` only changed flags: their summaries are sent when at hand,
+          // never fetched (ENVELOPE and BODYSTRUCTURE of a message nobody listed can cost a
+          // server tens of milliseconds each); new ones are sent whole.
+          const older = then === null ? [] : uids.filter((uid) => uid < then);
+          const newer = then === null ? uids : uids.filter((uid) => uid >= then);
+          summaries = await this.load(client, keys, synced.view, newer);
+          if (summaries)
+            for (const [uid, summary] of (await this.cached(keys, older)).found) summaries.set(uid, summary);
         } catch (error) {
           if (!(error instanceof CacheUnavailable)) throw error;
           this.markDown(error.cause);
@@ -485,22 +651,27 @@ export class SummaryCache {
       }
       const created: MessageSummary[] = [];
       const updated: MessageSummary[] = [];
-      for (const uid of uids) {
-        const summary = summaries.get(uid);
-        if (!summary) continue;
-        if (uidNextThen !== null && uid >= uidNextThen) created.push(summary);
-        else updated.push(summary);
+      const flagUpdates: FlagUpdate[] = [];
+      for (const row of rows) {
+        const summary = summaries.get(row.uid);
+        if (summary) {
+          if (uidNextThen !== null && row.uid >= uidNextThen) created.push(summary);
+          else updated.push(summary);
+        } else if (uidNextThen !== null && row.uid < uidNextThen) {
+          flagUpdates.push({ uid: row.uid, flags: toFlags(row.flags).flags });
+        }
       }
       return {
         ...empty,
         newState,
         created,
         updated,
+        flagUpdates,
         destroyed: [...gone].sort((a, b) => a - b),
         hasMoreChanges,
       };
     } finally {
-      lock.release();
+      lock?.release();
     }
   }
 }
@@ -521,6 +692,10 @@ async function lockCurrent(client: ImapFlow, path: string, state: ImapState, des
     lock.release();
     // Changed again between STATUS and SELECT: the caller reads IMAP directly this time.
     throw new AppErrors.UpstreamUnavailable();
+  }
+  if (state.uidNext !== null) {
+    // Seen by STATUS from outside the selection: the selected view is the mailbox's current one.
+    checkedSelections.set(client, { path, uidValidity: state.uidValidity, at: Date.now() });
   }
   return lock;
 }

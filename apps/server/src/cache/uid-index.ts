@@ -12,7 +12,7 @@ const PART = /^(\d{1,10})(?::(\d{1,10}))?$/;
 
 export class UidIndex {
   /** Flat [start0, end0, start1, end1, …], ascending, gaps of at least one between ranges. */
-  private ranges: number[];
+  private readonly ranges: number[];
 
   private constructor(ranges: number[]) {
     this.ranges = ranges;

@@ -56,6 +56,11 @@ export interface Config {
     coalesceMs: number;
     lingerMs: number;
   };
+  cache: {
+    maxSummariesPerAccount: number;
+    freshMs: number;
+    selectionTrustMs: number;
+  };
   /** Networks the image proxy may fetch from although private (tests, unusual setups). */
   imageProxyAllowedNetworks: Cidr[];
   /** Messages larger than this are cut for display; their attachments stay downloadable. */
@@ -148,6 +153,11 @@ export function loadConfig(env: Env = process.env): Config {
       statusIntervalMs: read.integer('PUSH_STATUS_INTERVAL_S', 60, 1, 3600) * 1000,
       coalesceMs: read.integer('PUSH_COALESCE_MS', 25, 0, 5_000),
       lingerMs: read.integer('PUSH_LINGER_S', 30, 0, 3600) * 1000,
+    },
+    cache: {
+      maxSummariesPerAccount: read.integer('CACHE_MAX_SUMMARIES_PER_ACCOUNT', 20_000, 100, 1_000_000),
+      freshMs: read.integer('CACHE_FRESH_MS', 2_000, 0, 60_000),
+      selectionTrustMs: read.integer('CACHE_SELECTION_TRUST_S', 60, 0, 3600) * 1000,
     },
     imageProxyAllowedNetworks: read.networks('IMAGE_PROXY_ALLOWED_NETWORKS'),
     messageMaxBytes: read.integer('MESSAGE_MAX_BYTES', 25 * 1024 * 1024, 64 * 1024, 1024 * 1024 * 1024),

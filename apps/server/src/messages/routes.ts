@@ -10,11 +10,9 @@ import {
   MessagePage,
 } from '@westwind/contract';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { SummaryCache, type SummaryCacheOptions } from '../cache/summary-cache.js';
 import { AppErrors } from '../errors.js';
 import { requireMailboxPath } from '../mailboxes/mailbox-id.js';
 import { withImap } from '../sessions/imap-access.js';
-import type { RedisStore } from '../store/redis-store.js';
 import { runMessageAction } from './actions/run-action.js';
 import { fetchSummaryPage } from './list/fetch-page.js';
 
@@ -31,11 +29,6 @@ const errors = {
   507: ApiError,
 };
 
-export interface MessageRoutesOptions {
-  /** The summary cache's limits (used when the store is Redis). */
-  cache?: SummaryCacheOptions;
-}
-
 /** The account and server a session's cache keys belong to, for `cache:verify`. */
 function accountOf(request: FastifyRequest): { accountKey: string; who: string } {
   const record = request.session?.record;
@@ -51,17 +44,9 @@ function accountOf(request: FastifyRequest): { accountKey: string; who: string }
  * With Redis as the store, lists go through the summary cache (../cache); with the in-process
  * store there is no cache and every page is read from IMAP (one instance, nothing to share).
  */
-export default async function messageRoutes(
-  app: FastifyInstance,
-  options: MessageRoutesOptions = {},
-): Promise<void> {
+export default async function messageRoutes(app: FastifyInstance): Promise<void> {
   const api = app.withTypeProvider<TypeBoxTypeProvider>();
-  const cache = new SummaryCache(
-    app.store.kind === 'redis' ? (app.store as RedisStore).client : null,
-    app.log,
-    app.metrics,
-    options.cache,
-  );
+  const cache = app.summaryCache;
 
   api.get(
     '/api/mailboxes/:mailboxId/messages',
@@ -79,11 +64,11 @@ export default async function messageRoutes(
       const path = requireMailboxPath(mailboxId);
       const { cursor, limit = 50, sort = 'date', order = 'desc' } = request.query;
       const { accountKey, who } = accountOf(request);
+      const query = { mailboxId, cursor, limit, sort, order };
+      const fresh = await cache.freshPage(accountKey, query);
+      if (fresh) return fresh;
       const pageCache = cache.enabled ? cache.forAccount(accountKey, who) : undefined;
-      const list = () =>
-        withImap(app, request, (client) =>
-          fetchSummaryPage(client, path, { mailboxId, cursor, limit, sort, order }, pageCache),
-        );
+      const list = () => withImap(app, request, (client) => fetchSummaryPage(client, path, query, pageCache));
       try {
         return await list();
       } catch (error) {

@@ -14,6 +14,8 @@ export interface AccountWatchOptions {
   imap: ImapConnectionManager;
   log: FastifyBaseLogger;
   publish: (event: MailboxStateEvent) => void;
+  /** States read from the server at `seenAt` that differ from the last published; never throws. */
+  sawStates: (events: MailboxStateEvent[], seenAt: number) => Promise<void>;
   leaseTtlMs: number;
   statusIntervalMs: number;
   coalesceMs: number;
@@ -178,6 +180,7 @@ export class AccountWatch {
     this.pending.clear();
     const all = paths.includes('*');
     const { user, password, ...endpoint } = target;
+    const seenAt = Date.now();
     const states = await this.options.imap.withConnection(
       this.options.accountKey,
       endpoint,
@@ -198,6 +201,8 @@ export class AccountWatch {
       changed.push(event);
     }
     if (changed.length === 0) return;
+    // Before anyone hears of it: a client that lists at once must not get the old page from cache.
+    await this.options.sawStates(changed, seenAt);
     await this.saveStates().catch((error: unknown) => this.options.log.warn({ err: error }, 'saving states'));
     for (const event of changed) this.options.publish(event);
   }

@@ -89,6 +89,7 @@ export class PushHub {
 
   /** After an action changed these mailboxes: whoever watches the account refreshes them now. */
   async changed(accountKey: string, mailboxIds: string[]): Promise<void> {
+    await this.app.summaryCache.changed(accountKey, mailboxIds);
     const wire: Wire = { kind: 'refresh', accountKey, mailboxIds };
     await this.app.store.publish(CHANNEL, JSON.stringify(wire));
   }
@@ -108,6 +109,7 @@ export class PushHub {
             .publish(CHANNEL, JSON.stringify(wire))
             .catch((error: unknown) => this.app.log.warn({ err: error }, 'publishing a push event'));
         },
+        sawStates: (events, seenAt) => this.app.summaryCache.sawStates(accountKey, events, seenAt),
         leaseTtlMs: this.options.leaseTtlMs,
         statusIntervalMs: this.options.statusIntervalMs,
         coalesceMs: this.options.coalesceMs,

@@ -24,4 +24,4 @@ async function realtimePlugin(app: FastifyInstance, options: RealtimePluginOptio
   app.addHook('preClose', async () => hub.close());
 }
 
-export default fp(realtimePlugin, { name: 'realtime', dependencies: ['store', 'imap'] });
+export default fp(realtimePlugin, { name: 'realtime', dependencies: ['store', 'imap', 'cache'] });

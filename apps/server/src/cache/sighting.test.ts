@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { currentSighting } from './sighting.js';
+
+describe('currentSighting', () => {
+  it('trusts the latest sighting of a state', () => {
+    expect(currentSighting('7:1234|1700000000000', null)).toBe('7:1234');
+  });
+
+  it('trusts nothing after Westwind changed the mailbox', () => {
+    expect(currentSighting('changed|1700000000000', null)).toBeNull();
+  });
+
+  it('trusts nothing seen before or at an account-wide change', () => {
+    expect(currentSighting('7:1234|1000', 'changed|1000')).toBeNull();
+    expect(currentSighting('7:1234|1000', 'changed|1001')).toBeNull();
+    expect(currentSighting('7:1234|1002', 'changed|1001')).toBe('7:1234');
+  });
+
+  it('treats absent or malformed values as no sighting', () => {
+    expect(currentSighting(null, null)).toBeNull();
+    for (const bad of ['7:1234', '7:x|1', '7:1234|', '|1', '7:1234|1|2', `7:1234|${'9'.repeat(16)}`]) {
+      expect(currentSighting(bad, null)).toBeNull();
+    }
+    expect(currentSighting('7:1234|5', 'garbage')).toBe('7:1234');
+  });
+});
