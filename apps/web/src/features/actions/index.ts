@@ -1,4 +1,3 @@
-export { default as HelpOverlay } from './help-overlay.svelte';
 export { MailActions, type PendingDialog } from './mail-actions.svelte';
 export { commandForKey, isTypingTarget } from './shortcuts';
 export { default as ToastRegion } from './toast-region.svelte';

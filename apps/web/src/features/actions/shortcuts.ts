@@ -30,24 +30,6 @@ export interface KeyInput {
   altKey: boolean;
 }
 
-export const SHORTCUTS: readonly { keys: string; label: string }[] = [
-  { keys: 'j / k', label: 'Next / previous message' },
-  { keys: 'o or Enter', label: 'Open message' },
-  { keys: 'u', label: 'Back to the list' },
-  { keys: 'x', label: 'Select message' },
-  { keys: 's', label: 'Star / unstar' },
-  { keys: 'e', label: 'Archive' },
-  { keys: '#', label: 'Delete' },
-  { keys: '!', label: 'Spam / not spam' },
-  { keys: 'Shift + i', label: 'Mark as read' },
-  { keys: 'Shift + u', label: 'Mark as unread' },
-  { keys: 'c', label: 'Compose' },
-  { keys: 'r / a / f', label: 'Reply / reply all / forward' },
-  { keys: '/', label: 'Search' },
-  { keys: 'g then i', label: 'Go to Inbox' },
-  { keys: '?', label: 'Show shortcuts' },
-];
-
 /**
  * The command for a key press, or null. Ignored while typing or with Ctrl/Cmd/Alt held.
  * `afterGo` is true when the previous key was a lone `g` (the caller keeps that, with a timeout).

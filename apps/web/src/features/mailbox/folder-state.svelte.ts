@@ -86,7 +86,9 @@ export class FolderState {
   setCounts(id: string, counts: { unread: number; total: number }): void {
     const current = this.byId(id);
     if (!current || (current.unread === counts.unread && current.total === counts.total)) return;
-    this.#mailboxes = this.#mailboxes.map((m) => (m.id === id ? { ...m, ...counts } : m));
+    // Only the two counts: callers pass whole pages and push events.
+    const { unread, total } = counts;
+    this.#mailboxes = this.#mailboxes.map((m) => (m.id === id ? { ...m, unread, total } : m));
   }
 
   /** These throw `ApiRequestError`; the dialog shows why. */

@@ -1,6 +1,7 @@
-import type { MessageFlags, MessagePage, MessageSort, MessageSummary } from '@westwind/contract';
+import type { MailboxChanges, MessageFlags, MessageSort, MessageSummary } from '@westwind/contract';
 import { type ApiRequestError, toApiRequestError } from '../../lib/api/client';
 import * as mailApi from '../../lib/api/mail';
+import { applyChanges } from './apply-changes';
 import { keyOf, type MessageKey } from './message-key';
 import {
   type ClickModifiers,
@@ -21,6 +22,21 @@ export interface RemovedRow {
 
 const PAGE = 50;
 const MAX_PAGE = 200;
+/** Changes per call, and calls per catch-up before a reload is the cheaper way. */
+const MAX_CHANGES = 200;
+const MAX_ROUNDS = 5;
+
+/** What the shell learns from the list. */
+export interface ListHooks {
+  /** The counts every page carries, for the folder tree. */
+  counts?(mailboxId: string, counts: { total: number; unread: number }): void;
+  /**
+   * The state the rows are consistent with, when a first page sets it or a catch-up failed: push
+   * compares it with the server's, so anything newer is announced (also after a reconnect).
+   * States of later pages are not reported: they may be newer than the rows above them.
+   */
+  state?(mailboxId: string, state: string): void;
+}
 
 /**
  * The open folder's messages. Pages are fetched by cursor in order as the list scrolls; `total`
@@ -42,10 +58,17 @@ export class MessageListState {
   #focusIndex = $state(0);
   #wanted = 0;
   #generation = 0;
-  #onpage: ((page: MessagePage) => void) | undefined;
+  /** The folder state the rows show (from the first page, then each catch-up); null before. */
+  #state: string | null = null;
+  #catching = false;
+  /** A push came while catching up (or before the first page): one more round is due. */
+  #behind = false;
+  /** UIDs destroyed since the first page: a page fetched before a delete must not bring them back. */
+  #gone = new Set<number>();
+  readonly #hooks: ListHooks;
 
-  constructor(onpage?: (page: MessagePage) => void) {
-    this.#onpage = onpage;
+  constructor(hooks: ListHooks = {}) {
+    this.#hooks = hooks;
   }
 
   get mailboxId(): string | null {
@@ -114,51 +137,83 @@ export class MessageListState {
     this.#focusIndex = 0;
     this.#wanted = 0;
     this.#loading = false;
+    this.#state = null;
+    this.#catching = false;
+    this.#behind = false;
+    this.#gone = new Set();
     void this.ensureLoaded(PAGE);
   }
 
   /**
-   * Brings the top of the list up to date after a push said the folder changed, without starting
-   * over: the first page is fetched again and replaces the rows it covers (new mail appears at the
-   * top, changed flags update, expunged rows go), the rows further down, the selection and the
-   * focused message stay. Other orders than newest-first simply reload.
+   * Brings the rows up to date after a push said the folder changed: the changes since the state
+   * the rows show are applied where the rows are, anywhere in the list, so nothing is fetched again
+   * and the selection, focus and reading position stay. Calls that come while one runs are
+   * coalesced into one more round. `counts` are the push event's, the freshest unread count there is.
    */
-  async refreshHead(): Promise<void> {
-    const mailboxId = this.#mailboxId;
-    if (!mailboxId || this.#loading) return;
-    if (this.#sort !== 'date' || this.#order !== 'desc' || this.#items.length === 0) {
-      this.reload();
-      return;
-    }
+  async catchUp(counts?: { unread: number }): Promise<void> {
+    if (counts) this.#unread = counts.unread;
+    if (!this.#mailboxId) return;
+    this.#behind = true;
+    // Before the first page there is nothing to bring up to date; it runs once that page is in.
+    if (this.#catching || this.#state === null) return;
     const generation = this.#generation;
-    const focused = this.focused ? keyOf(this.focused) : undefined;
+    this.#catching = true;
     try {
-      const page = await mailApi.listMessages(mailboxId, {
-        cursor: null,
-        limit: PAGE,
-        sort: 'date',
-        order: 'desc',
-      });
-      if (generation !== this.#generation || page.items.length === 0) {
-        if (page.items.length === 0 && generation === this.#generation) this.reload();
+      while (this.#behind && generation === this.#generation) {
+        this.#behind = false;
+        await this.#catchUpFrom(generation);
+      }
+    } finally {
+      if (generation === this.#generation) this.#catching = false;
+    }
+  }
+
+  async #catchUpFrom(generation: number): Promise<void> {
+    const mailboxId = this.#mailboxId;
+    if (!mailboxId) return;
+    for (let round = 0; round < MAX_ROUNDS; round += 1) {
+      const since = this.#state;
+      if (since === null) return;
+      let delta: MailboxChanges;
+      try {
+        delta = await mailApi.mailboxChanges(mailboxId, since, MAX_CHANGES);
+      } catch (failure) {
+        if (generation !== this.#generation) return;
+        const error = toApiRequestError(failure);
+        // Another folder generation (UIDVALIDITY), or the folder is gone: only a reload can say.
+        if (error.code === 'INVALID_CURSOR' || error.status === 404) this.reload();
+        // Push then announces the folder again when it reconnects; the next event retries too.
+        else this.#hooks.state?.(mailboxId, since);
         return;
       }
-      // Newest first by arrival: the fresh page covers every loaded row with a UID at or above its last.
-      const oldest = page.items[page.items.length - 1]!.uid;
-      const rest = this.#items.filter((m) => m.mailboxId !== mailboxId || m.uid < oldest);
-      this.#items = page.items.concat(rest);
-      this.#total = Math.max(page.total, this.#items.length);
-      this.#unread = page.unread;
-      const live = new Set(this.#items.map(keyOf));
-      this.#selection = pruneSelection(this.#selection, live);
-      if (focused !== undefined) {
-        const index = this.indexOf(focused);
-        if (index !== -1) this.#focusIndex = index;
+      if (generation !== this.#generation) return;
+      const items = applyChanges(this.#items, delta, {
+        mailboxId,
+        sort: this.#sort,
+        order: this.#order,
+        exhausted: this.#exhausted,
+      });
+      if (!items) {
+        this.reload();
+        return;
       }
-      this.#onpage?.(page);
-    } catch {
-      // A failed refresh leaves the list as it was; the next push or a reload tries again.
+      for (const uid of delta.destroyed) this.#gone.add(uid);
+      if (items !== this.#items) this.#replaceRows(items);
+      this.#total = this.#exhausted ? items.length : Math.max(delta.total, items.length);
+      this.#state = delta.newState;
+      if (!delta.hasMoreChanges) return;
     }
+    // So far behind that fetching the list again is cheaper than more rounds.
+    this.reload();
+  }
+
+  /** New rows for the same folder: the selection keeps what is left, focus stays on its message. */
+  #replaceRows(items: MessageSummary[]): void {
+    const focused = this.focused ? keyOf(this.focused) : undefined;
+    this.#items = items;
+    this.#selection = pruneSelection(this.#selection, new Set(items.map(keyOf)));
+    const index = focused === undefined ? -1 : this.indexOf(focused);
+    this.setFocus(index === -1 ? this.#focusIndex : index);
   }
 
   /** Loads pages until row `end - 1` is there (or the folder ends). */
@@ -171,6 +226,7 @@ export class MessageListState {
     try {
       while (generation === this.#generation && !this.#exhausted && this.#items.length < this.#wanted) {
         const limit = Math.min(MAX_PAGE, Math.max(PAGE, this.#wanted - this.#items.length));
+        const first = this.#cursor === null;
         const page = await mailApi.listMessages(mailboxId, {
           cursor: this.#cursor,
           limit,
@@ -179,13 +235,19 @@ export class MessageListState {
         });
         if (generation !== this.#generation) return;
         const known = new Set(this.#items.map(keyOf));
-        this.#items = this.#items.concat(page.items.filter((m) => !known.has(keyOf(m))));
+        const fresh = page.items.filter((m) => !known.has(keyOf(m)) && !this.#gone.has(m.uid));
+        this.#items = this.#items.concat(fresh);
         this.#total = Math.max(page.total, this.#items.length);
         this.#unread = page.unread;
         this.#cursor = page.nextCursor;
         this.#exhausted = page.nextCursor === null || page.items.length === 0;
         if (this.#exhausted) this.#total = this.#items.length;
-        this.#onpage?.(page);
+        this.#hooks.counts?.(page.mailboxId, page);
+        if (first) {
+          this.#state = page.state;
+          this.#hooks.state?.(page.mailboxId, page.state);
+          if (this.#behind) void this.catchUp();
+        }
       }
     } catch (error) {
       if (generation === this.#generation) this.#error = toApiRequestError(error);

@@ -1,6 +1,7 @@
 import type {
   CreateMailboxRequest,
   Mailbox,
+  MailboxChanges,
   MailboxList,
   MessageActionRequest,
   MessageActionResult,
@@ -46,6 +47,16 @@ export function listMessages(mailboxId: string, request: PageRequest = {}): Prom
   query.set('order', request.order ?? 'desc');
   const options = request.signal ? { signal: request.signal } : {};
   return apiRequest<MessagePage>('GET', `${mailboxPath(mailboxId)}/messages?${query}`, options);
+}
+
+/** What changed in a folder since a list page's (or an earlier call's) `state`. */
+export function mailboxChanges(
+  mailboxId: string,
+  since: string,
+  maxChanges: number,
+): Promise<MailboxChanges> {
+  const query = new URLSearchParams({ since, maxChanges: String(maxChanges) });
+  return apiRequest<MailboxChanges>('GET', `${mailboxPath(mailboxId)}/changes?${query}`);
 }
 
 export function getMessage(
