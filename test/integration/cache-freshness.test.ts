@@ -136,6 +136,30 @@ describe('serving warm pages without asking the server', () => {
     }
   });
 
+  it('notices at once a folder deleted and made again through Westwind', async () => {
+    const instance = await app({ CACHE_FRESH_MS: '60000' });
+    const user = await newUser('fresh-tree', 0);
+    const api = await signedIn(instance, user);
+    const direct = await imap(user);
+    const create = async () => {
+      const response = await api.request({ method: 'POST', url: '/api/mailboxes', payload: { name: 'Again' } });
+      expect(response.statusCode, response.body).toBe(201);
+    };
+    try {
+      await create();
+      for (const subject of ['one', 'two']) await direct.append('Again', message(subject));
+      await page(api, 'Again');
+      expect((await page(api, 'Again')).items.map((r) => r.subject)).toEqual(['two', 'one']);
+      const removed = await api.request({ method: 'DELETE', url: `/api/mailboxes/${idOf('Again')}` });
+      expect(removed.statusCode, removed.body).toBe(204);
+      await create();
+      await direct.append('Again', message('three'));
+      expect((await page(api, 'Again')).items.map((r) => r.subject)).toEqual(['three']);
+    } finally {
+      await direct.logout().catch(() => {});
+    }
+  });
+
   it('shows a change the realtime watch saw in the next page, however long sightings last', async () => {
     const running = await startServer(
       stackConfig(inject('stack'), { CACHE_FRESH_MS: '60000', SIGNIN_MAX_PER_CLIENT_ADDRESS: '100000' }),

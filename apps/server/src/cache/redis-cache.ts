@@ -18,6 +18,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { BoundedMap } from '../util/bounded-map.js';
 import { type MailboxMeta, readMeta } from './codec.js';
 import { currentSighting } from './sighting.js';
 import { UidIndex } from './uid-index.js';
@@ -111,6 +112,10 @@ end
 redis.call('SET', KEYS[1], ARGV[1] .. '|' .. ARGV[2], 'PX', ARGV[3])
 return 1`;
 
+/** The sync state, index and sightings in one atomic read (one command, so it pipelines). */
+const READ_VIEW = `
+return { redis.call('HGETALL', KEYS[1]), redis.call('GET', KEYS[2]), redis.call('GET', KEYS[3]), redis.call('GET', KEYS[4]) }`;
+
 const UNLOCK = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
 
 const SET_UNREAD = `
@@ -124,6 +129,7 @@ type Scripted = Redis & {
   wwCacheUnlock(...args: string[]): Promise<number>;
   wwCacheUnread(...args: (string | number)[]): Promise<number>;
   wwCacheObserve(...args: (string | number)[]): Promise<number>;
+  wwCacheReadView(...keys: string[]): Promise<[string[], string | null, string | null, string | null]>;
 };
 
 export interface CommitInput {
@@ -140,7 +146,7 @@ export interface CommitInput {
 const PARSED_INDEXES_KEPT = 32;
 export class RedisCache {
   private readonly redis: Scripted;
-  private readonly parsedIndexes = new Map<string, UidIndex>();
+  private readonly parsedIndexes = new BoundedMap<string, UidIndex>(PARSED_INDEXES_KEPT);
 
   constructor(redis: Redis) {
     const scripted = redis as Scripted;
@@ -150,6 +156,7 @@ export class RedisCache {
       redis.defineCommand('wwCacheUnlock', { numberOfKeys: 1, lua: UNLOCK });
       redis.defineCommand('wwCacheUnread', { numberOfKeys: 1, lua: SET_UNREAD });
       redis.defineCommand('wwCacheObserve', { numberOfKeys: 1, lua: OBSERVE });
+      redis.defineCommand('wwCacheReadView', { numberOfKeys: 4, lua: READ_VIEW });
     }
     this.redis = scripted;
   }
@@ -163,27 +170,11 @@ export class RedisCache {
    * drops the mailbox's cache and resyncs.
    */
   async readView(keys: MailboxKeys): Promise<CachedView | 'absent' | 'corrupt'> {
-    const replies = await this.redis
-      .multi()
-      .hgetall(keys.meta)
-      .get(keys.index)
-      .get(keys.observed)
-      .get(keys.anyObserved)
-      .exec();
-    if (!replies) throw new Error('redis: transaction aborted');
-    const [
-      [metaError, metaFields],
-      [indexError, indexText],
-      [observedError, observedText],
-      [anyError, anyText],
-    ] = replies as [
-      [Error | null, Record<string, string>],
-      [Error | null, string | null],
-      [Error | null, string | null],
-      [Error | null, string | null],
-    ];
-    const error = metaError ?? indexError ?? observedError ?? anyError;
-    if (error) throw error;
+    const reply = await this.redis.wwCacheReadView(keys.meta, keys.index, keys.observed, keys.anyObserved);
+    if (!Array.isArray(reply) || !Array.isArray(reply[0])) throw new Error('redis: unexpected reply');
+    const [flatMeta, indexText, observedText, anyText] = reply;
+    const metaFields: Record<string, string> = Object.create(null);
+    for (let i = 0; i + 1 < flatMeta.length; i += 2) metaFields[flatMeta[i]!] = flatMeta[i + 1]!;
     if (Object.keys(metaFields).length === 0) return 'absent';
     const meta = readMeta(metaFields);
     const index = typeof indexText === 'string' ? this.parseIndex(indexText) : null;
@@ -199,12 +190,7 @@ export class RedisCache {
     const known = this.parsedIndexes.get(text);
     if (known) return known;
     const index = UidIndex.parse(text);
-    if (index) {
-      if (this.parsedIndexes.size >= PARSED_INDEXES_KEPT) {
-        this.parsedIndexes.delete(this.parsedIndexes.keys().next().value!);
-      }
-      this.parsedIndexes.set(text, index);
-    }
+    if (index) this.parsedIndexes.set(text, index);
     return index;
   }
 

@@ -43,6 +43,7 @@ import {
 import { hasDisplaySort } from '../messages/list/imap-sort.js';
 import { sortKeyOf } from '../messages/list/sort-keys.js';
 import { toFlags, toSummary } from '../messages/list/summary.js';
+import { BoundedMap } from '../util/bounded-map.js';
 import { packFlags, packSummary, parseState, stateOf, unpackSummary } from './codec.js';
 import {
   type Delta,
@@ -55,6 +56,7 @@ import {
 } from './imap-delta.js';
 import { type CacheMetrics, cacheMetrics } from './metrics.js';
 import { ACCOUNT_WIDE, type CachedView, keysFor, type MailboxKeys, RedisCache } from './redis-cache.js';
+import { RenderedPages } from './rendered-pages.js';
 import type { UidIndex } from './uid-index.js';
 
 export interface SummaryCacheOptions {
@@ -79,10 +81,14 @@ export interface SummaryCacheOptions {
    * ~220 ms on a 100,000-message Maildir), NOOP ~1 ms. Default 60 s.
    */
   selectionTrustMs?: number;
+  /** Serialized pages kept in this process (total bytes). Default 8 MiB. */
+  renderedPageBytes?: number;
 }
 
 /** When each pooled connection's selection was last checked against STATUS from outside it. */
 const checkedSelections = new WeakMap<ImapFlow, { path: string; uidValidity: string; at: number }>();
+/** Past this many accounts whose folder tree changed recently, the oldest entries are forgotten. */
+const TREE_CHANGES_KEPT = 10_000;
 
 /** A Redis failure: the cache is skipped, the request is served from IMAP. */
 class CacheUnavailable extends Error {}
@@ -112,6 +118,9 @@ export class SummaryCache {
   private readonly lockWaitMs: number;
   private readonly freshMs: number;
   private readonly selectionTrustMs: number;
+  private readonly rendered: RenderedPages;
+  /** accountKey → when its folder tree last changed through Westwind (any instance). */
+  private readonly treeChangedAt = new BoundedMap<string, number>(TREE_CHANGES_KEPT);
   private downUntil = 0;
   private lastWarning = 0;
   private writes = 0;
@@ -129,6 +138,7 @@ export class SummaryCache {
     this.lockWaitMs = options.lockWaitMs ?? 500;
     this.freshMs = options.freshMs ?? 2_000;
     this.selectionTrustMs = options.selectionTrustMs ?? 60_000;
+    this.rendered = new RenderedPages(options.renderedPageBytes ?? 8 * 1024 * 1024);
   }
 
   /** False with the in-process store: no cache, pages straight from IMAP, changes still work. */
@@ -172,18 +182,44 @@ export class SummaryCache {
   }
 
   /**
-   * A date-ordered page from Redis alone, before any IMAP connection is borrowed: only while the
-   * server was seen at the cached state within `freshMs` and every row is cached. Null otherwise
-   * (then `page` runs).
+   * A date-ordered page from Redis alone, before any IMAP connection is borrowed, serialized by
+   * `serialize`: only while the server was seen at the cached state within `freshMs` and every
+   * row is cached. Null otherwise (then `page` runs).
    */
-  async freshPage(accountKey: string, query: SummaryPageQuery): Promise<MessagePage | null> {
+  async freshPage(
+    accountKey: string,
+    query: SummaryPageQuery,
+    serialize: (page: MessagePage) => string,
+  ): Promise<Buffer | null> {
     if (query.sort !== 'date' || this.freshMs === 0 || !this.cache || Date.now() < this.downUntil)
       return null;
     const keys = keysFor(accountKey, query.mailboxId);
     try {
       const view = await this.readView(keys);
-      if (!view || view.observed !== stateOf(view.meta.uidValidity, view.meta.modseq)) return null;
-      return await this.servePage(null, keys, view, query);
+      if (!view) return null;
+      const { meta } = view;
+      const state = stateOf(meta.uidValidity, meta.modseq);
+      if (view.observed !== state || meta.unreadModseq !== meta.modseq) return null;
+      const key = [
+        accountKey,
+        query.mailboxId,
+        state,
+        meta.count,
+        meta.unread,
+        query.limit,
+        query.order,
+        query.cursor ?? '',
+      ].join('\n');
+      const rendered = this.rendered.get(key);
+      if (rendered !== undefined) {
+        this.metrics.hits.inc(rendered.rows);
+        return rendered.json;
+      }
+      const page = await this.servePage(null, keys, view, query);
+      if (!page) return null;
+      const json = Buffer.from(serialize(page));
+      this.rendered.set(key, { json, rows: page.items.length });
+      return json;
     } catch (error) {
       if (!(error instanceof CacheUnavailable)) throw error;
       this.markDown(error.cause);
@@ -202,7 +238,7 @@ export class SummaryCache {
     const keys = keysFor(accountKey, query.mailboxId);
     let lock: MailboxLockObject | null = null;
     try {
-      const seen = await this.observeServer(client, path, keys, 'message list');
+      const seen = await this.observeServer(client, path, keys, accountKey, 'message list');
       lock = seen.lock;
       const { state } = seen;
       if (!state) {
@@ -243,7 +279,7 @@ export class SummaryCache {
     const keys = keysFor(accountKey, mailboxId);
     let lock: MailboxLockObject | null = null;
     try {
-      const seen = await this.observeServer(client, path, keys, 'cache refresh');
+      const seen = await this.observeServer(client, path, keys, accountKey, 'cache refresh');
       lock = seen.lock;
       if (!seen.state) return;
       const view = await this.readView(keys);
@@ -268,6 +304,7 @@ export class SummaryCache {
     client: ImapFlow,
     path: string,
     keys: MailboxKeys,
+    accountKey: string,
     description: string,
   ): Promise<{ state: ImapState | null; lock: MailboxLockObject | null }> {
     const seenAt = Date.now();
@@ -280,7 +317,8 @@ export class SummaryCache {
       selected.path === path &&
       checked?.path === path &&
       checked.uidValidity === String(selected.uidValidity) &&
-      seenAt - checked.at < this.selectionTrustMs
+      seenAt - checked.at < this.selectionTrustMs &&
+      checked.at > (this.treeChangedAt.get(accountKey) ?? 0)
     ) {
       lock = await client.getMailboxLock(path, { description });
       try {
@@ -316,6 +354,15 @@ export class SummaryCache {
         cache.observe(keysFor(accountKey, mailboxId), state, seenAt, this.freshMs),
       ),
     ).catch((error: unknown) => this.markDown(error));
+  }
+
+  /**
+   * The account's folders were created, renamed, moved or deleted through Westwind (on any
+   * instance): no pooled connection's selection is trusted without a new STATUS, since a folder
+   * may now be another one under the same name.
+   */
+  treeChanged(accountKey: string): void {
+    this.treeChangedAt.set(accountKey, Date.now());
   }
 
   /**
@@ -570,7 +617,7 @@ export class SummaryCache {
     const since = parseState(request.since);
     if (!since) throw new AppErrors.InvalidCursor();
     const keys = keysFor(request.accountKey, request.mailboxId);
-    const seen = await this.observeServer(client, path, keys, 'mailbox changes');
+    const seen = await this.observeServer(client, path, keys, request.accountKey, 'mailbox changes');
     let lock = seen.lock;
     try {
       const { state } = seen;

@@ -8,7 +8,7 @@ import {
   MessageActionResult,
   UpdateMailboxRequest,
 } from '@westwind/contract';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { withImap } from '../sessions/imap-access.js';
 import { createMailbox, deleteMailbox, emptyMailbox, listMailboxes, updateMailbox } from './service.js';
 
@@ -19,6 +19,17 @@ const changes = { ...upstream, 400: ApiError, 403: ApiError, 404: ApiError, 409:
 /** Folders: list (with counts), create, rename / move / (un)subscribe, delete. Logic in service.ts. */
 export default async function mailboxRoutes(app: FastifyInstance): Promise<void> {
   const api = app.withTypeProvider<TypeBoxTypeProvider>();
+  /**
+   * The account's other devices and the summary cache hear of it at once: a folder made, renamed,
+   * moved or deleted changes the tree (`*`: which folders' cached pages still hold is unknown).
+   */
+  const announce = async (request: FastifyRequest, mailboxIds: string[]) => {
+    const accountKey = request.session?.record.accountKey;
+    if (!accountKey) return;
+    await app.push
+      .changed(accountKey, mailboxIds, { tree: mailboxIds.includes('*') })
+      .catch((error: unknown) => request.log.warn({ err: error }, 'push refresh'));
+  };
   const tags = ['mailboxes'];
 
   api.get(
@@ -35,6 +46,7 @@ export default async function mailboxRoutes(app: FastifyInstance): Promise<void>
     },
     async (request, reply) => {
       const mailbox = await withImap(app, request, (client) => createMailbox(client, request.body));
+      await announce(request, ['*']);
       return reply.status(201).send(mailbox);
     },
   );
@@ -50,8 +62,13 @@ export default async function mailboxRoutes(app: FastifyInstance): Promise<void>
       },
       preHandler: app.requireSession,
     },
-    async (request) =>
-      withImap(app, request, (client) => updateMailbox(client, request.params.mailboxId, request.body)),
+    async (request) => {
+      const mailbox = await withImap(app, request, (client) =>
+        updateMailbox(client, request.params.mailboxId, request.body),
+      );
+      await announce(request, ['*']);
+      return mailbox;
+    },
   );
 
   api.delete(
@@ -62,6 +79,7 @@ export default async function mailboxRoutes(app: FastifyInstance): Promise<void>
     },
     async (request, reply) => {
       await withImap(app, request, (client) => deleteMailbox(client, request.params.mailboxId));
+      await announce(request, ['*']);
       return reply.status(204).send(null);
     },
   );
@@ -72,6 +90,10 @@ export default async function mailboxRoutes(app: FastifyInstance): Promise<void>
       schema: { tags, params: MailboxIdParams, response: { 200: MessageActionResult, ...changes } },
       preHandler: app.requireSession,
     },
-    async (request) => withImap(app, request, (client) => emptyMailbox(client, request.params.mailboxId)),
+    async (request) => {
+      const result = await withImap(app, request, (client) => emptyMailbox(client, request.params.mailboxId));
+      await announce(request, [request.params.mailboxId]);
+      return result;
+    },
   );
 }

@@ -10,6 +10,7 @@ import {
   MessagePage,
 } from '@westwind/contract';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { SingleFlight } from '../cache/single-flight.js';
 import { AppErrors } from '../errors.js';
 import { requireMailboxPath } from '../mailboxes/mailbox-id.js';
 import { withImap } from '../sessions/imap-access.js';
@@ -47,6 +48,7 @@ function accountOf(request: FastifyRequest): { accountKey: string; who: string }
 export default async function messageRoutes(app: FastifyInstance): Promise<void> {
   const api = app.withTypeProvider<TypeBoxTypeProvider>();
   const cache = app.summaryCache;
+  const revalidations = new SingleFlight();
 
   api.get(
     '/api/mailboxes/:mailboxId/messages',
@@ -59,24 +61,33 @@ export default async function messageRoutes(app: FastifyInstance): Promise<void>
       },
       preHandler: app.requireSession,
     },
-    async (request) => {
+    async (request, reply) => {
       const { mailboxId } = request.params;
       const path = requireMailboxPath(mailboxId);
       const { cursor, limit = 50, sort = 'date', order = 'desc' } = request.query;
       const { accountKey, who } = accountOf(request);
       const query = { mailboxId, cursor, limit, sort, order };
-      const fresh = await cache.freshPage(accountKey, query);
-      if (fresh) return fresh;
+      const serialize = (page: MessagePage) => reply.serialize(page) as string;
+      const flight = `${accountKey}\n${mailboxId}`;
+      let fresh = await cache.freshPage(accountKey, query, serialize);
+      // Another request of this mailbox is asking the server: its answer refreshes the cache.
+      if (fresh === null && (await revalidations.landed(flight))) {
+        fresh = await cache.freshPage(accountKey, query, serialize);
+      }
+      // Already serialized (by this route's own serializer): a Buffer body is sent as it is.
+      if (fresh !== null) return reply.type('application/json; charset=utf-8').send(fresh as never);
       const pageCache = cache.enabled ? cache.forAccount(accountKey, who) : undefined;
       const list = () => withImap(app, request, (client) => fetchSummaryPage(client, path, query, pageCache));
-      try {
-        return await list();
-      } catch (error) {
-        // A pooled connection can be dropped under us (Dovecot disconnects a session whose
-        // selected folder was deleted by another client). Reading is idempotent: retry once.
-        if (!(error instanceof AppErrors.UpstreamUnavailable)) throw error;
-        return list();
-      }
+      return revalidations.run(flight, async () => {
+        try {
+          return await list();
+        } catch (error) {
+          // A pooled connection can be dropped under us (Dovecot disconnects a session whose
+          // selected folder was deleted by another client). Reading is idempotent: retry once.
+          if (!(error instanceof AppErrors.UpstreamUnavailable)) throw error;
+          return list();
+        }
+      });
     },
   );
 

@@ -22,7 +22,7 @@ const CHANNEL = 'westwind:push';
 
 type Wire =
   | { kind: 'event'; accountKey: string; event: MailboxStateEvent }
-  | { kind: 'refresh'; accountKey: string; mailboxIds: string[] };
+  | { kind: 'refresh'; accountKey: string; mailboxIds: string[]; tree?: boolean };
 
 interface Client {
   socket: WebSocket;
@@ -87,10 +87,15 @@ export class PushHub {
     this.send(client, { type: 'ready', heartbeatSeconds: Math.round(this.options.heartbeatMs / 1000) });
   }
 
-  /** After an action changed these mailboxes: whoever watches the account refreshes them now. */
-  async changed(accountKey: string, mailboxIds: string[]): Promise<void> {
+  /**
+   * After an action changed these mailboxes: whoever watches the account refreshes them now.
+   * `tree`: folders were created, renamed, moved or deleted.
+   */
+  async changed(accountKey: string, mailboxIds: string[], options: { tree?: boolean } = {}): Promise<void> {
+    // Here at once; other instances when the wire reaches them.
+    if (options.tree) this.app.summaryCache.treeChanged(accountKey);
     await this.app.summaryCache.changed(accountKey, mailboxIds);
-    const wire: Wire = { kind: 'refresh', accountKey, mailboxIds };
+    const wire: Wire = { kind: 'refresh', accountKey, mailboxIds, ...(options.tree ? { tree: true } : {}) };
     await this.app.store.publish(CHANNEL, JSON.stringify(wire));
   }
 
@@ -150,6 +155,10 @@ export class PushHub {
       wire = JSON.parse(raw) as Wire;
     } catch {
       return;
+    }
+    if (wire?.kind === 'refresh' && wire.tree === true && typeof wire.accountKey === 'string') {
+      // Every instance, watching or not: its pooled connections may have a replaced folder selected.
+      this.app.summaryCache.treeChanged(wire.accountKey);
     }
     const account = typeof wire?.accountKey === 'string' ? this.accounts.get(wire.accountKey) : undefined;
     if (!account) return;

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import cookie from '@fastify/cookie';
 import csrf from '@fastify/csrf-protection';
 import rateLimit from '@fastify/rate-limit';
@@ -5,6 +6,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { AppErrors } from '../errors.js';
 import type { RedisStore } from '../store/redis-store.js';
+import { BoundedMap } from '../util/bounded-map.js';
 import { ACCOUNT_SIGNED_OUT_CHANNEL, type LoadedSession, SessionService } from './service.js';
 
 export interface SessionsOptions {
@@ -41,6 +43,9 @@ export const cookieOptions = {
   secure: 'auto' as const,
 };
 
+/** Sessions whose key this instance has seen open their credential, most recent kept. */
+const OPENED_KEYS_KEPT = 20_000;
+
 const stateChanging = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 async function sessionsPlugin(app: FastifyInstance, options: SessionsOptions): Promise<void> {
@@ -74,6 +79,7 @@ async function sessionsPlugin(app: FastifyInstance, options: SessionsOptions): P
     }
   });
 
+  const openedKeys = new BoundedMap<string, string>(OPENED_KEYS_KEPT);
   app.decorate('requireSession', async (request: FastifyRequest) => {
     // Sessions live in the store: without it nobody can be recognized, which is a 503 to retry,
     // not a 500 and not a sign-out.
@@ -82,10 +88,25 @@ async function sessionsPlugin(app: FastifyInstance, options: SessionsOptions): P
       throw new AppErrors.StoreUnavailable();
     });
     if (!loaded) throw new AppErrors.SessionRequired();
-    const password = sessions.password(loaded);
-    // A cookie whose key secret does not open the credential was forged or altered.
-    if (password === null) throw new AppErrors.SessionRequired();
-    request.session = { ...loaded, password };
+    // A cookie whose key secret does not open the credential was forged or altered. Opening it
+    // (HKDF + AES-GCM) is most of an authenticated request served from cache, so a key once
+    // seen to open its session's credential is remembered (as a digest, never the password) and
+    // the password itself is opened only when a request needs it.
+    const keyDigest = createHash('sha256').update(loaded.token.keySecret).digest('base64url');
+    let password: string | null = null;
+    if (openedKeys.get(loaded.idHash) !== keyDigest) {
+      password = sessions.password(loaded);
+      if (password === null) throw new AppErrors.SessionRequired();
+      openedKeys.set(loaded.idHash, keyDigest);
+    }
+    request.session = {
+      ...loaded,
+      get password(): string {
+        password ??= sessions.password(loaded);
+        if (password === null) throw new AppErrors.SessionRequired();
+        return password;
+      },
+    };
   });
 
   const unsubscribe = await app.store.subscribe(ACCOUNT_SIGNED_OUT_CHANNEL, (accountKey) => {

@@ -1,5 +1,5 @@
 import { type Static, Type } from 'typebox';
-import { Value } from 'typebox/value';
+import { Compile } from 'typebox/compile';
 
 const Endpoint = Type.Object({
   host: Type.String(),
@@ -28,12 +28,14 @@ export const SessionRecord = Type.Object({
   credential: Type.Object({ iv: Type.String(), ciphertext: Type.String(), tag: Type.String() }),
 });
 export type SessionRecord = Static<typeof SessionRecord>;
+/** Compiled once: every authenticated request checks the record it read from the store. */
+const sessionRecordValidator = Compile(SessionRecord);
 
 export function parseSessionRecord(raw: string | null): SessionRecord | null {
   if (raw === null) return null;
   try {
     const value: unknown = JSON.parse(raw);
-    return Value.Check(SessionRecord, value) ? value : null;
+    return sessionRecordValidator.Check(value) ? value : null;
   } catch {
     return null;
   }

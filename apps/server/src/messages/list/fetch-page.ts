@@ -8,8 +8,8 @@
  *   a single range) and one FETCH of the page's UIDs. Never a FETCH of the whole folder.
  * - sender, subject, size: one `UID SORT` (ESORT `RETURN (ALL)` where offered), then the FETCH of
  *   the page. Servers without SORT are sorted here from a bounded FETCH of the keys.
- * - snippets: one bounded partial FETCH (BINARY.PEEK where offered) per distinct text part number,
- *   usually one or two commands.
+ * - snippets: the server's PREVIEW (RFC 8970) where offered, else one bounded partial FETCH
+ *   (BINARY.PEEK where offered) per distinct text part number, usually one or two commands.
  *
  * Rules of the connection (see ImapConnectionManager): no other command inside `for await` over a
  * fetch (all fetches here are `fetchAll` of bounded UID lists), the lock released in `finally`.
@@ -19,6 +19,7 @@ import type { FetchMessageObject, FetchQueryObject, ImapFlow } from 'imapflow';
 import { AppErrors } from '../../errors.js';
 import { type Cursor, encodeCursor, readCursor, type SortOrder } from './cursor.js';
 import { canServerSort, hasDisplaySort, type ServerSortCriterion, uidSortAll } from './imap-sort.js';
+import { fetchPreviews } from './preview.js';
 import { SNIPPET_FETCH_BYTES, snippetFrom } from './snippet.js';
 import { compareRows, indexAfter, sortKeyOf } from './sort-keys.js';
 import { snippetPart, type TextPart, toSummary } from './summary.js';
@@ -241,11 +242,19 @@ export async function fetchInOrder(client: ImapFlow, uids: number[]): Promise<Fe
   return uids.map((uid) => byUid.get(uid)).filter((row): row is FetchMessageObject => row !== undefined);
 }
 
-/** Snippets of the rows: one partial FETCH per distinct text part number. */
+/**
+ * Snippets of the rows: the server's previews where it has them (see preview.ts), else one partial
+ * FETCH per distinct text part number.
+ */
 export async function fetchSnippets(
   client: ImapFlow,
   rows: FetchMessageObject[],
 ): Promise<Map<number, string>> {
+  const previews = await fetchPreviews(
+    client,
+    rows.map((row) => row.uid),
+  );
+  if (previews) return previews;
   const byPart = new Map<string, { uid: number; part: TextPart }[]>();
   for (const row of rows) {
     const part = snippetPart(row.bodyStructure);
