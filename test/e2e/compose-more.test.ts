@@ -1,35 +1,28 @@
 import { randomUUID } from 'node:crypto';
 import type { IdentityList } from '@westwind/contract';
-import type { ImapFlow, MessageStructureObject } from 'imapflow';
+import type { MessageStructureObject } from 'imapflow';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { addMailUser } from '../../infra/stack/index.ts';
 import { artifactPath } from '../support/browser.ts';
-import { useAppInBrowser } from '../support/e2e.ts';
-import { connectImap, deliverOverLmtp, type MailUser } from '../support/mail.ts';
+import { signInThroughUi, useAppInBrowser } from '../support/e2e.ts';
+import { createMailUser, deliverOverLmtp, type MailUser, withFolder } from '../support/mail.ts';
 
 const ROW = '[role="listbox"] [data-uid]';
 const COMPOSER = '[data-testid="composer"]';
 
 type User = MailUser;
 
-const newUser = (prefix: string): User => ({
-  address: `${prefix}-${randomUUID().slice(0, 8)}@westwind.test`,
-  password: `pw-${randomUUID()}`,
-});
-
 const deliver = deliverOverLmtp;
 
-/** Runs `use` on a fresh IMAP connection with `folder` locked. */
-async function withFolder<T>(user: User, folder: string, use: (imap: ImapFlow) => Promise<T>): Promise<T> {
-  const imap = await connectImap(user);
-  const lock = await imap.getMailboxLock(folder);
-  try {
-    return await use(imap);
-  } finally {
-    lock.release();
-    await imap.logout();
-  }
+/** A fresh user with one message from Bob in INBOX. */
+async function userWithHello(prefix: string): Promise<User> {
+  const user = await createMailUser(prefix);
+  await deliver(
+    'bob@westwind.test',
+    user.address,
+    `From: Bob <bob@westwind.test>\r\nTo: ${user.address}\r\nSubject: Hello\r\nMessage-ID: <${randomUUID()}@westwind.test>\r\nDate: ${new Date().toUTCString()}\r\n\r\nHi.\r\n`,
+  );
+  return user;
 }
 
 interface Found {
@@ -102,18 +95,7 @@ describe('composing in Chromium: identities, forward as attachment, drafts offli
     page.on('console', (m) => {
       if (m.type() === 'error') console.error('[browser]', m.text());
     });
-    await page.goto(app.server.url);
-    await page.getByLabel('Email address').fill(user.address);
-    await page.getByLabel('Password').fill(user.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page
-      .locator(ROW)
-      .first()
-      .waitFor({ timeout: 20_000 })
-      .catch(async (error) => {
-        await page.screenshot({ path: artifactPath('compose-more-signin-failed.png') });
-        throw error;
-      });
+    await signInThroughUi(page, app.server.url, user, 'compose-more-signin-failed.png');
     return { context, page };
   }
 
@@ -124,13 +106,7 @@ describe('composing in Chromium: identities, forward as attachment, drafts offli
     ) as Promise<T>;
 
   it('edits identities in settings: checks fields, guards unsaved edits, keeps them, and the composer uses them', async () => {
-    const alice = newUser('alice');
-    await addMailUser(alice.address, alice.password);
-    await deliver(
-      'bob@westwind.test',
-      alice.address,
-      `From: Bob <bob@westwind.test>\r\nTo: ${alice.address}\r\nSubject: Hello\r\nMessage-ID: <${randomUUID()}@westwind.test>\r\nDate: ${new Date().toUTCString()}\r\n\r\nHi.\r\n`,
-    );
+    const alice = await userWithHello('alice');
     const { page } = await signIn(alice);
     const alias = alice.address.replace('@', '+team@');
     const hostile = '<img src=x onerror="window.__pwned=1">';
@@ -251,10 +227,8 @@ describe('composing in Chromium: identities, forward as attachment, drafts offli
   });
 
   it('forwards a message as an attachment: the recipient gets the original’s bytes as message/rfc822', async () => {
-    const alice = newUser('alice');
-    const bob = newUser('bob');
-    await addMailUser(alice.address, alice.password);
-    await addMailUser(bob.address, bob.password);
+    const alice = await createMailUser('alice');
+    const bob = await createMailUser('bob');
     const subject = `Contract draft ${randomUUID().slice(0, 6)}`;
     await deliver(
       'carol@westwind.test',
@@ -321,13 +295,7 @@ describe('composing in Chromium: identities, forward as attachment, drafts offli
   });
 
   it('keeps typing through a dropped connection and saves the newest text once it is back', async () => {
-    const alice = newUser('alice');
-    await addMailUser(alice.address, alice.password);
-    await deliver(
-      'bob@westwind.test',
-      alice.address,
-      `From: Bob <bob@westwind.test>\r\nTo: ${alice.address}\r\nSubject: Hello\r\nMessage-ID: <${randomUUID()}@westwind.test>\r\nDate: ${new Date().toUTCString()}\r\n\r\nHi.\r\n`,
-    );
+    const alice = await userWithHello('alice');
     const { context, page } = await signIn(alice);
     const subject = `Offline notes ${randomUUID().slice(0, 6)}`;
     await page.getByRole('button', { name: 'Compose', exact: true }).click();

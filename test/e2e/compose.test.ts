@@ -1,50 +1,28 @@
 import { randomUUID } from 'node:crypto';
-import { ImapFlow } from 'imapflow';
-import nodemailer from 'nodemailer';
 import type { BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addMailUser } from '../../infra/stack/index.ts';
 import { artifactPath } from '../support/browser.ts';
-import { useAppInBrowser } from '../support/e2e.ts';
+import { signInThroughUi, useAppInBrowser } from '../support/e2e.ts';
+import { deliverOverLmtp, type MailUser, randomMailUser, withFolder } from '../support/mail.ts';
 
-const stack = inject('stack');
 const ROW = '[role="listbox"] [data-uid]';
 const COMPOSER = '[data-testid="composer"]';
 
-interface User {
-  address: string;
-  password: string;
-}
-
-const newUser = (prefix: string): User => ({
-  address: `${prefix}-${randomUUID().slice(0, 8)}@westwind.test`,
-  password: `pw-${randomUUID()}`,
-});
+type User = MailUser;
 
 /** Real delivery into Dovecot over LMTP, as a mail server would. */
-async function deliver(from: string, to: string, subject: string, messageId: string): Promise<void> {
-  const lmtp = nodemailer.createTransport({ host: '127.0.0.1', port: stack.LMTP_PORT, lmtp: true });
-  await lmtp.sendMail({
-    envelope: { from, to },
-    raw: `From: Bob <${from}>\r\nTo: ${to}\r\nSubject: ${subject}\r\nMessage-ID: ${messageId}\r\nDate: ${new Date().toUTCString()}\r\n\r\nWhat do you think of the plan?\r\n`,
-  });
-  lmtp.close();
-}
+const deliver = (from: string, to: string, subject: string, messageId: string): Promise<void> =>
+  deliverOverLmtp(
+    from,
+    to,
+    `From: Bob <${from}>\r\nTo: ${to}\r\nSubject: ${subject}\r\nMessage-ID: ${messageId}\r\nDate: ${new Date().toUTCString()}\r\n\r\nWhat do you think of the plan?\r\n`,
+  );
 
 /** The messages of a user's INBOX whose subject contains `subject`, read over IMAP. */
-async function inboxMessages(user: User, subject: string) {
-  const imap = new ImapFlow({
-    host: stack.IMAP_HOST,
-    port: stack.IMAP_PORT,
-    secure: false,
-    auth: { user: user.address, pass: user.password },
-    logger: false,
-  });
-  imap.on('error', () => {});
-  await imap.connect();
-  const lock = await imap.getMailboxLock('INBOX');
-  const found: { subject: string; source: string }[] = [];
-  try {
+function inboxMessages(user: User, subject: string) {
+  return withFolder(user, 'INBOX', async (imap) => {
+    const found: { subject: string; source: string }[] = [];
     const uids = (await imap.search({ subject }, { uid: true })) || [];
     if (uids.length > 0) {
       for await (const message of imap.fetch(uids, { envelope: true, source: true }, { uid: true })) {
@@ -54,19 +32,16 @@ async function inboxMessages(user: User, subject: string) {
         });
       }
     }
-  } finally {
-    lock.release();
-  }
-  await imap.logout();
-  return found;
+    return found;
+  });
 }
 
 describe('composing and sending in Chromium', () => {
   // The API rate limit counts per client address in the shared Redis; every browser here is
   // 127.0.0.1, and other suites running at the same time would otherwise eat this file's share.
   const app = useAppInBrowser({ UNDO_SEND_SECONDS: '2', API_RATE_LIMIT_PER_MINUTE: '1000000' });
-  const alice = newUser('alice');
-  const bob = newUser('bob');
+  const alice = randomMailUser('alice');
+  const bob = randomMailUser('bob');
   const contexts: BrowserContext[] = [];
 
   beforeAll(async () => {
@@ -91,18 +66,7 @@ describe('composing and sending in Chromium', () => {
     page.on('console', (m) => {
       if (m.type() === 'error') console.error('[browser]', m.text());
     });
-    await page.goto(app.server.url);
-    await page.getByLabel('Email address').fill(user.address);
-    await page.getByLabel('Password').fill(user.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page
-      .locator(ROW)
-      .first()
-      .waitFor({ timeout: 20_000 })
-      .catch(async (error) => {
-        await page.screenshot({ path: artifactPath('compose-signin-failed.png') });
-        throw error;
-      });
+    await signInThroughUi(page, app.server.url, user, 'compose-signin-failed.png');
     return { context, page };
   }
 

@@ -1,11 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import type { ThreadPage } from '@westwind/contract';
-import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { parseSeedArgs, runSeed } from '../../infra/seed/cli.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { addMailUser } from '../../infra/stack/index.ts';
-import { useAppInBrowser } from '../support/e2e.ts';
+import { signInThroughUi, useAppInBrowser } from '../support/e2e.ts';
+import { randomMailUser, seedMailbox } from '../support/mail.ts';
 
-const stack = inject('stack');
 const ROW = '[role="listbox"] [data-uid]';
 const THREAD_ROW = '[data-thread]';
 const INBOX = Buffer.from('INBOX').toString('base64url');
@@ -13,18 +11,11 @@ const SENT = Buffer.from('Sent').toString('base64url');
 
 describe('conversation view in Chromium', () => {
   const app = useAppInBrowser();
-  const address = `conv-${randomUUID().slice(0, 8)}@westwind.test`;
-  const password = `pw-${randomUUID()}`;
+  const user = randomMailUser('conv');
 
   beforeAll(async () => {
-    await addMailUser(address, password);
-    const options = parseSeedArgs(['--user', address, '--count', '40', '--quiet', '--workers', '0'], {
-      MAIL_ROOT: stack.MAIL_ROOT,
-      DOVECOT_CONFIG: stack.DOVECOT_CONFIG,
-      DEMO_USER: stack.DEMO_USER,
-    });
-    if (options === 'help') throw new Error('unexpected help');
-    await runSeed(options);
+    await addMailUser(user.address, user.password);
+    await seedMailbox(user.address, 40);
   });
 
   it('toggles to conversations, opens one with the user’s own reply, and toggles back', async () => {
@@ -34,11 +25,7 @@ describe('conversation view in Chromium', () => {
       page.on('pageerror', (error) => {
         throw error;
       });
-      await page.goto(app.server.url);
-      await page.getByLabel('Email address').fill(address);
-      await page.getByLabel('Password').fill(password);
-      await page.getByRole('button', { name: 'Sign in' }).click();
-      await page.locator(ROW).first().waitFor({ timeout: 20_000 });
+      await signInThroughUi(page, app.server.url, user);
 
       await page.getByRole('button', { name: 'Conversations', exact: true }).click();
       await page.locator(THREAD_ROW).first().waitFor({ timeout: 20_000 });

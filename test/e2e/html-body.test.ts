@@ -1,11 +1,8 @@
-import { randomUUID } from 'node:crypto';
-import { ImapFlow } from 'imapflow';
-import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { addMailUser } from '../../infra/stack/index.ts';
 import { artifactPath } from '../support/browser.ts';
-import { useAppInBrowser } from '../support/e2e.ts';
-
-const stack = inject('stack');
+import { signInThroughUi, useAppInBrowser } from '../support/e2e.ts';
+import { randomMailUser, withImap } from '../support/mail.ts';
 
 // 1×1 red PNG.
 const PNG = Buffer.from(
@@ -45,31 +42,17 @@ function styledMessage(address: string): string {
 
 describe('an HTML body in the reader', () => {
   const app = useAppInBrowser();
-  const address = `html-${randomUUID().slice(0, 8)}@westwind.test`;
-  const password = `pw-${randomUUID()}`;
+  const user = randomMailUser('html');
 
   beforeAll(async () => {
-    await addMailUser(address, password);
-    const client = new ImapFlow({
-      host: stack.IMAP_HOST,
-      port: stack.IMAP_PORT,
-      secure: false,
-      auth: { user: address, pass: password },
-      logger: false,
-    });
-    client.on('error', () => {});
-    await client.connect();
-    await client.append('INBOX', styledMessage(address));
-    await client.logout();
+    await addMailUser(user.address, user.password);
+    await withImap(user, (client) => client.append('INBOX', styledMessage(user.address)));
   });
 
   it("keeps the mail's own styles and shows inline cid: images, with scripts still off", async () => {
     const context = await app.browser.newContext({ viewport: { width: 1280, height: 800 } });
     const page = await context.newPage();
-    await page.goto(app.server.url);
-    await page.getByLabel('Email address').fill(address);
-    await page.getByLabel('Password').fill(password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await signInThroughUi(page, app.server.url, user);
     await page.getByText('Styled newsletter').first().click();
 
     const frameElement = page.locator('iframe[title^="Message:"]');

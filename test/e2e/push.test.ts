@@ -1,28 +1,24 @@
 import { randomUUID } from 'node:crypto';
-import { ImapFlow } from 'imapflow';
-import nodemailer from 'nodemailer';
 import type { BrowserContext, Page } from 'playwright-core';
-import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { addMailUser } from '../../infra/stack/index.ts';
 import { artifactPath } from '../support/browser.ts';
-import { useAppInBrowser } from '../support/e2e.ts';
+import { signInThroughUi, useAppInBrowser } from '../support/e2e.ts';
+import { deliverOverLmtp, randomMailUser, withImap } from '../support/mail.ts';
 
-const stack = inject('stack');
 const ROW = '[role="listbox"] [data-uid]';
 
 /** Real delivery into Dovecot over LMTP, as a mail server would. */
-async function deliver(to: string, subject: string): Promise<void> {
-  const lmtp = nodemailer.createTransport({ host: '127.0.0.1', port: stack.LMTP_PORT, lmtp: true });
-  await lmtp.sendMail({
-    envelope: { from: 'sender@example.org', to },
-    raw: `From: Sender <sender@example.org>\r\nTo: ${to}\r\nSubject: ${subject}\r\nMessage-ID: <${randomUUID()}@example.org>\r\n\r\nhello\r\n`,
-  });
-  lmtp.close();
-}
+const deliver = (to: string, subject: string): Promise<void> =>
+  deliverOverLmtp(
+    'sender@example.org',
+    to,
+    `From: Sender <sender@example.org>\r\nTo: ${to}\r\nSubject: ${subject}\r\nMessage-ID: <${randomUUID()}@example.org>\r\n\r\nhello\r\n`,
+  );
 
 describe('push in Chromium', () => {
   const app = useAppInBrowser();
-  const user = { address: `live-${randomUUID().slice(0, 8)}@westwind.test`, password: `pw-${randomUUID()}` };
+  const user = randomMailUser('live');
 
   beforeAll(async () => {
     await addMailUser(user.address, user.password);
@@ -32,11 +28,7 @@ describe('push in Chromium', () => {
   async function signIn(): Promise<{ context: BrowserContext; page: Page }> {
     const context = await app.browser.newContext({ viewport: { width: 1280, height: 800 } });
     const page = await context.newPage();
-    await page.goto(app.server.url);
-    await page.getByLabel('Email address').fill(user.address);
-    await page.getByLabel('Password').fill(user.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.locator(ROW).first().waitFor({ timeout: 20_000 });
+    await signInThroughUi(page, app.server.url, user);
     return { context, page };
   }
 
@@ -63,19 +55,11 @@ describe('push in Chromium', () => {
     await rowOn(laptop.page).locator('.star[aria-pressed="true"]').waitFor({ timeout: 15_000 });
 
     // Another mail client (not Westwind) takes the star off again.
-    const imap = new ImapFlow({
-      host: stack.IMAP_HOST,
-      port: stack.IMAP_PORT,
-      secure: false,
-      auth: { user: user.address, pass: user.password },
-      logger: false,
+    await withImap(user, async (imap) => {
+      await imap.mailboxOpen('INBOX');
+      const uid = Number(await rowOn(phone.page).getAttribute('data-uid'));
+      await imap.messageFlagsRemove(String(uid), ['\\Flagged'], { uid: true });
     });
-    imap.on('error', () => {});
-    await imap.connect();
-    await imap.mailboxOpen('INBOX');
-    const uid = Number(await rowOn(phone.page).getAttribute('data-uid'));
-    await imap.messageFlagsRemove(String(uid), ['\\Flagged'], { uid: true });
-    await imap.logout();
     await rowOn(phone.page).locator('.star[aria-pressed="false"]').waitFor({ timeout: 15_000 });
     await rowOn(laptop.page).locator('.star[aria-pressed="false"]').waitFor({ timeout: 15_000 });
 

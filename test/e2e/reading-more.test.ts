@@ -1,65 +1,31 @@
 import { randomUUID } from 'node:crypto';
 import type { Mailbox, MailboxList, MessageDetail, Settings } from '@westwind/contract';
-import { ImapFlow } from 'imapflow';
 import type { Page } from 'playwright-core';
-import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { parseSeedArgs, runSeed } from '../../infra/seed/cli.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { addMailUser } from '../../infra/stack/index.ts';
 import { artifactPath } from '../support/browser.ts';
-import { useAppInBrowser } from '../support/e2e.ts';
+import { signInThroughUi, useAppInBrowser } from '../support/e2e.ts';
+import { randomMailUser, seedMailbox, simpleMessage, withImap } from '../support/mail.ts';
 
-const stack = inject('stack');
 const ROW = '[role="listbox"] [data-uid]';
 const TAG = `more${randomUUID().slice(0, 6)}`;
 const NEWS = 'news@example.org';
 
-function message(subject: string, from: string, html?: string): string {
-  return [
-    `From: ${from}`,
-    'To: someone@westwind.test',
-    `Subject: ${subject}`,
-    `Message-ID: <${randomUUID()}@example.org>`,
-    `Date: ${new Date().toUTCString()}`,
-    `Content-Type: ${html ? 'text/html' : 'text/plain'}; charset=utf-8`,
-    '',
-    html ?? `Body of ${subject}`,
-    '',
-  ].join('\r\n');
-}
-
 describe('more reading and organizing in Chromium', () => {
   const app = useAppInBrowser();
-  const address = `more-${randomUUID().slice(0, 8)}@westwind.test`;
-  const password = `pw-${randomUUID()}`;
+  const user = randomMailUser('more');
 
   beforeAll(async () => {
-    await addMailUser(address, password);
-    const options = parseSeedArgs(['--user', address, '--count', '30', '--quiet', '--workers', '0'], {
-      MAIL_ROOT: stack.MAIL_ROOT,
-      DOVECOT_CONFIG: stack.DOVECOT_CONFIG,
-      DEMO_USER: stack.DEMO_USER,
-    });
-    if (options === 'help') throw new Error('unexpected help');
-    await runSeed(options);
-    const client = new ImapFlow({
-      host: stack.IMAP_HOST,
-      port: stack.IMAP_PORT,
-      secure: false,
-      auth: { user: address, pass: password },
-      logger: false,
-    });
-    client.on('error', () => {});
-    await client.connect();
-    try {
+    await addMailUser(user.address, user.password);
+    await seedMailbox(user.address, 30);
+    await withImap(user, async (client) => {
       const html = [
         '<p>Our news. <a id="link" href="https://real.example.net/login">https://your-bank.example.com</a></p>',
         `<img id="remote" src="https://images.example.org/${TAG}.png" alt="banner">`,
       ].join('');
-      await client.append('INBOX', message(`${TAG} newsletter`, `News <${NEWS}>`, html), []);
-      await client.append('Sent', message(`${TAG} sent elsewhere`, address), ['\\Seen']);
-    } finally {
-      await client.logout();
-    }
+      await client.append('INBOX', simpleMessage(`${TAG} newsletter`, `News <${NEWS}>`, html), []);
+      await client.append('Sent', simpleMessage(`${TAG} sent elsewhere`, user.address), ['\\Seen']);
+    });
   });
 
   async function signIn(viewport = { width: 1280, height: 800 }): Promise<Page> {
@@ -68,11 +34,7 @@ describe('more reading and organizing in Chromium', () => {
     page.on('pageerror', (error) => {
       throw error;
     });
-    await page.goto(app.server.url);
-    await page.getByLabel('Email address').fill(address);
-    await page.getByLabel('Password').fill(password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.locator(ROW).first().waitFor({ timeout: 20_000 });
+    await signInThroughUi(page, app.server.url, user);
     return page;
   }
 

@@ -1,13 +1,11 @@
-import { randomUUID } from 'node:crypto';
 import type { MailboxList, MessageDetail } from '@westwind/contract';
 import type { BrowserContext, Page } from 'playwright-core';
-import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { parseSeedArgs, runSeed } from '../../infra/seed/cli.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { addMailUser } from '../../infra/stack/index.ts';
 import { artifactPath } from '../support/browser.ts';
-import { useAppInBrowser } from '../support/e2e.ts';
+import { signInThroughUi, useAppInBrowser } from '../support/e2e.ts';
+import { randomMailUser, seedMailbox } from '../support/mail.ts';
 
-const stack = inject('stack');
 const INBOX_COUNT = 60;
 
 /** A row of the message list (the virtual list renders only what is on screen). */
@@ -15,17 +13,11 @@ const ROW = '[role="listbox"] [data-uid]';
 
 describe('reading and organizing mail in Chromium', () => {
   const app = useAppInBrowser();
-  const address = `read-${randomUUID().slice(0, 8)}@westwind.test`;
-  const password = `pw-${randomUUID()}`;
+  const user = randomMailUser('read');
 
   beforeAll(async () => {
-    await addMailUser(address, password);
-    const options = parseSeedArgs(
-      ['--user', address, '--count', String(INBOX_COUNT), '--quiet', '--workers', '0'],
-      { MAIL_ROOT: stack.MAIL_ROOT, DOVECOT_CONFIG: stack.DOVECOT_CONFIG, DEMO_USER: stack.DEMO_USER },
-    );
-    if (options === 'help') throw new Error('unexpected help');
-    await runSeed(options);
+    await addMailUser(user.address, user.password);
+    await seedMailbox(user.address, INBOX_COUNT);
   });
 
   async function signIn(viewport: {
@@ -37,11 +29,7 @@ describe('reading and organizing mail in Chromium', () => {
     page.on('pageerror', (error) => {
       throw error;
     });
-    await page.goto(app.server.url);
-    await page.getByLabel('Email address').fill(address);
-    await page.getByLabel('Password').fill(password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.locator(ROW).first().waitFor({ timeout: 20_000 });
+    await signInThroughUi(page, app.server.url, user);
     return { context, page };
   }
 

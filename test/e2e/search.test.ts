@@ -1,61 +1,27 @@
 import { randomUUID } from 'node:crypto';
-import { ImapFlow } from 'imapflow';
 import type { Page } from 'playwright-core';
-import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { parseSeedArgs, runSeed } from '../../infra/seed/cli.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { addMailUser } from '../../infra/stack/index.ts';
 import { artifactPath } from '../support/browser.ts';
-import { useAppInBrowser } from '../support/e2e.ts';
+import { signInThroughUi, useAppInBrowser } from '../support/e2e.ts';
+import { randomMailUser, seedMailbox, simpleMessage, withImap } from '../support/mail.ts';
 
-const stack = inject('stack');
 const ROW = '[role="listbox"] [data-uid]';
 const TAG = `e2e${randomUUID().slice(0, 6)}`;
 
-function message(subject: string, from: string): string {
-  return [
-    `From: ${from}`,
-    'To: someone@westwind.test',
-    `Subject: ${subject}`,
-    `Message-ID: <${randomUUID()}@example.org>`,
-    `Date: ${new Date().toUTCString()}`,
-    'Content-Type: text/plain; charset=utf-8',
-    '',
-    `Body of ${subject}`,
-    '',
-  ].join('\r\n');
-}
-
 describe('search in Chromium', () => {
   const app = useAppInBrowser();
-  const address = `search-${randomUUID().slice(0, 8)}@westwind.test`;
-  const password = `pw-${randomUUID()}`;
+  const user = randomMailUser('search');
 
   beforeAll(async () => {
-    await addMailUser(address, password);
-    const options = parseSeedArgs(['--user', address, '--count', '25', '--quiet', '--workers', '0'], {
-      MAIL_ROOT: stack.MAIL_ROOT,
-      DOVECOT_CONFIG: stack.DOVECOT_CONFIG,
-      DEMO_USER: stack.DEMO_USER,
+    await addMailUser(user.address, user.password);
+    await seedMailbox(user.address, 25);
+    await withImap(user, async (client) => {
+      await client.append('INBOX', simpleMessage(`${TAG} first match`, 'Ann <ann@example.org>'), []);
+      await client.append('INBOX', simpleMessage(`${TAG} second match`, 'Ann <ann@example.org>'), []);
+      await client.append('INBOX', simpleMessage(`${TAG} third match`, 'Ben <ben@example.org>'), []);
+      await client.append('Sent', simpleMessage(`${TAG} sent match`, user.address), ['\\Seen']);
     });
-    if (options === 'help') throw new Error('unexpected help');
-    await runSeed(options);
-    const client = new ImapFlow({
-      host: stack.IMAP_HOST,
-      port: stack.IMAP_PORT,
-      secure: false,
-      auth: { user: address, pass: password },
-      logger: false,
-    });
-    client.on('error', () => {});
-    await client.connect();
-    try {
-      await client.append('INBOX', message(`${TAG} first match`, 'Ann <ann@example.org>'), []);
-      await client.append('INBOX', message(`${TAG} second match`, 'Ann <ann@example.org>'), []);
-      await client.append('INBOX', message(`${TAG} third match`, 'Ben <ben@example.org>'), []);
-      await client.append('Sent', message(`${TAG} sent match`, address), ['\\Seen']);
-    } finally {
-      await client.logout();
-    }
   });
 
   async function signIn(): Promise<Page> {
@@ -64,11 +30,7 @@ describe('search in Chromium', () => {
     page.on('pageerror', (error) => {
       throw error;
     });
-    await page.goto(app.server.url);
-    await page.getByLabel('Email address').fill(address);
-    await page.getByLabel('Password').fill(password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.locator(ROW).first().waitFor({ timeout: 20_000 });
+    await signInThroughUi(page, app.server.url, user);
     return page;
   }
 

@@ -8,10 +8,8 @@ import type { FastifyInstance } from 'fastify';
 import type { ImapFlow } from 'imapflow';
 import { Redis } from 'ioredis';
 import { expect, inject } from 'vitest';
-import { parseSeedArgs, runSeed } from '../../infra/seed/cli.ts';
-import { addMailUser } from '../../infra/stack/index.ts';
-import { ApiClient } from '../support/api-client.ts';
-import { connectImap } from '../support/mail.ts';
+import { type ApiClient, signedInClient } from '../support/api-client.ts';
+import { connectImap, createMailUser, seedMailbox } from '../support/mail.ts';
 
 export interface User {
   address: string;
@@ -22,20 +20,8 @@ export const idOf = (path: string) => Buffer.from(path).toString('base64url');
 
 /** A fresh user; with `count` > 0 a seeded INBOX (and the other folders). */
 export async function newUser(prefix: string, count: number): Promise<User> {
-  const stack = inject('stack');
-  const user = {
-    address: `${prefix}-${randomUUID().slice(0, 8)}@westwind.test`,
-    password: `pw-${randomUUID()}`,
-  };
-  await addMailUser(user.address, user.password);
-  if (count > 0) {
-    const options = parseSeedArgs(
-      ['--user', user.address, '--count', String(count), '--quiet', '--workers', '0', '--inbox-only'],
-      { MAIL_ROOT: stack.MAIL_ROOT, DOVECOT_CONFIG: stack.DOVECOT_CONFIG, DEMO_USER: stack.DEMO_USER },
-    );
-    if (options === 'help') throw new Error('unexpected help');
-    await runSeed(options);
-  }
+  const user = await createMailUser(prefix);
+  if (count > 0) await seedMailbox(user.address, count, ['--inbox-only']);
   return user;
 }
 
@@ -55,11 +41,7 @@ export function message(subject: string): string {
   ].join('\r\n');
 }
 
-export async function signedIn(app: FastifyInstance, user: User): Promise<ApiClient> {
-  const client = new ApiClient(app);
-  expect((await client.signIn(user.address, user.password)).statusCode).toBe(200);
-  return client;
-}
+export const signedIn: (app: FastifyInstance, user: User) => Promise<ApiClient> = signedInClient;
 
 export async function page(
   client: ApiClient,

@@ -142,7 +142,11 @@ describe('serving warm pages without asking the server', () => {
     const api = await signedIn(instance, user);
     const direct = await imap(user);
     const create = async () => {
-      const response = await api.request({ method: 'POST', url: '/api/mailboxes', payload: { name: 'Again' } });
+      const response = await api.request({
+        method: 'POST',
+        url: '/api/mailboxes',
+        payload: { name: 'Again' },
+      });
       expect(response.statusCode, response.body).toBe(201);
     };
     try {

@@ -1,5 +1,4 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
 import {
   type DraftInput,
   ErrorCodes,
@@ -7,6 +6,7 @@ import {
   type Mailbox,
   type MessageDetail,
   type MessagePage,
+  type MessageSummary,
   type ReplyTemplate,
   type ResumedDraft,
   type SavedDraft,
@@ -16,30 +16,18 @@ import {
   type UploadResult,
 } from '@westwind/contract';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
-import { ImapFlow } from 'imapflow';
-import { afterEach, describe, expect, inject, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { addMailUser } from '../../infra/stack/index.ts';
-import { ApiClient } from '../support/api-client.ts';
+import { ApiClient, signedInClient } from '../support/api-client.ts';
+import { closedPort } from '../support/fake-servers.ts';
+import { createMailUser, type MailUser, withFolder } from '../support/mail.ts';
 import { useApps } from '../support/server.ts';
 
-const stack = inject('stack');
 const app = useApps();
 const INBOX = Buffer.from('INBOX', 'utf8').toString('base64url');
 const FAST = { UNDO_SEND_SECONDS: '0' };
 
-interface User {
-  address: string;
-  password: string;
-}
-
-async function newUser(prefix: string): Promise<User> {
-  const user = {
-    address: `${prefix}-${randomUUID().slice(0, 8)}@westwind.test`,
-    password: `pw-${randomUUID()}`,
-  };
-  await addMailUser(user.address, user.password);
-  return user;
-}
+type User = MailUser;
 
 // One app per configuration per test: fewer IMAP connections against the shared stack.
 const apps = new Map<string, Promise<FastifyInstance>>();
@@ -48,10 +36,7 @@ afterEach(() => apps.clear());
 async function signedIn(user: User, overrides: Record<string, string> = FAST): Promise<ApiClient> {
   const key = JSON.stringify(overrides);
   if (!apps.has(key)) apps.set(key, app(overrides));
-  const client = new ApiClient(await (apps.get(key) as Promise<FastifyInstance>));
-  const response = await client.signIn(user.address, user.password);
-  expect(response.statusCode, response.body).toBe(200);
-  return client;
+  return signedInClient(await (apps.get(key) as Promise<FastifyInstance>), user);
 }
 
 function expectError(response: LightMyRequestResponse, status: number, code: string): void {
@@ -130,6 +115,19 @@ async function list(client: ApiClient, mailboxId: string): Promise<MessagePage> 
   return response.json<MessagePage>();
 }
 
+/**
+ * The first message of the folder's list whose subject is `subject`, waiting for it: without a
+ * push connection, a page can be served from a sighting of the folder up to CACHE_FRESH_MS old.
+ */
+async function arrived(client: ApiClient, mailboxId: string, subject: string): Promise<MessageSummary> {
+  for (let attempt = 0; ; attempt++) {
+    const found = (await list(client, mailboxId)).items.find((m) => m.subject === subject);
+    if (found) return found;
+    if (attempt >= 50) throw new Error(`${subject} did not arrive`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 async function detail(client: ApiClient, mailboxId: string, uid: number): Promise<MessageDetail> {
   const response = await client.request({
     url: `/api/mailboxes/${mailboxId}/messages/${uid}?markRead=false`,
@@ -138,58 +136,18 @@ async function detail(client: ApiClient, mailboxId: string, uid: number): Promis
   return response.json<MessageDetail>();
 }
 
-async function imapFlags(user: User, path: string, uid: number): Promise<Set<string>> {
-  const client = new ImapFlow({
-    host: stack.IMAP_HOST,
-    port: stack.IMAP_PORT,
-    secure: false,
-    auth: { user: user.address, pass: user.password },
-    logger: false,
+function imapFlags(user: User, path: string, uid: number): Promise<Set<string>> {
+  return withFolder(user, path, async (client) => {
+    const message = await client.fetchOne(String(uid), { flags: true }, { uid: true });
+    return message ? (message.flags ?? new Set()) : new Set();
   });
-  client.on('error', () => {});
-  await client.connect();
-  try {
-    const lock = await client.getMailboxLock(path);
-    try {
-      const message = await client.fetchOne(String(uid), { flags: true }, { uid: true });
-      return message ? (message.flags ?? new Set()) : new Set();
-    } finally {
-      lock.release();
-    }
-  } finally {
-    await client.logout();
-  }
 }
 
-async function rawHeaders(user: User, path: string, uid: number): Promise<string> {
-  const client = new ImapFlow({
-    host: stack.IMAP_HOST,
-    port: stack.IMAP_PORT,
-    secure: false,
-    auth: { user: user.address, pass: user.password },
-    logger: false,
+function rawHeaders(user: User, path: string, uid: number): Promise<string> {
+  return withFolder(user, path, async (client) => {
+    const message = await client.fetchOne(String(uid), { headers: true }, { uid: true });
+    return message ? (message.headers?.toString('utf8') ?? '') : '';
   });
-  client.on('error', () => {});
-  await client.connect();
-  try {
-    const lock = await client.getMailboxLock(path);
-    try {
-      const message = await client.fetchOne(String(uid), { headers: true }, { uid: true });
-      return message ? (message.headers?.toString('utf8') ?? '') : '';
-    } finally {
-      lock.release();
-    }
-  } finally {
-    await client.logout();
-  }
-}
-
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 describe('compose API', () => {
@@ -210,7 +168,7 @@ describe('compose API', () => {
 
 describe('POST /api/compose/send', () => {
   it('delivers to another user: headers, body and attachment bytes intact, a copy in Sent, contacts', async () => {
-    const [alice, bob] = [await newUser('alice'), await newUser('bob')];
+    const [alice, bob] = [await createMailUser('alice'), await createMailUser('bob')];
     const sender = await signedIn(alice);
     const bytes = randomBytes(200_000);
     const uploaded = await upload(sender, 'report.bin', bytes);
@@ -265,7 +223,7 @@ describe('POST /api/compose/send', () => {
   // The submission server accepts SMTPUTF8, but the local stack's LMTP hop into Dovecot does not
   // (it answers 501 for a UTF-8 recipient), so this checks the submission, not the delivery.
   it('submits to an internationalized address with SMTPUTF8', async () => {
-    const alice = await newUser('alice');
+    const alice = await createMailUser('alice');
     const jurgen = `jürgen-${randomUUID().slice(0, 8)}@westwind.test`;
     await addMailUser(jurgen, `pw-${randomUUID()}`);
     const sender = await signedIn(alice);
@@ -282,7 +240,7 @@ describe('POST /api/compose/send', () => {
   });
 
   it('a retry or double click with the same draftId sends once', async () => {
-    const [alice, bob] = [await newUser('alice'), await newUser('bob')];
+    const [alice, bob] = [await createMailUser('alice'), await createMailUser('bob')];
     const sender = await signedIn(alice);
     const draftId = randomUUID();
     const draft = draftOf([bob.address], { subject: 'only once' });
@@ -296,7 +254,7 @@ describe('POST /api/compose/send', () => {
   });
 
   it('undo within the window: nothing leaves, the draft is back', async () => {
-    const [alice, bob] = [await newUser('alice'), await newUser('bob')];
+    const [alice, bob] = [await createMailUser('alice'), await createMailUser('bob')];
     const sender = await signedIn(alice, { UNDO_SEND_SECONDS: '1' });
     const draft = draftOf([bob.address], { subject: 'take it back' });
     const result = await send(sender, draft);
@@ -318,7 +276,7 @@ describe('POST /api/compose/send', () => {
   });
 
   it('undo on another instance than the one holding the send: nothing leaves', async () => {
-    const [alice, bob] = [await newUser('alice'), await newUser('bob')];
+    const [alice, bob] = [await createMailUser('alice'), await createMailUser('bob')];
     const overrides = { UNDO_SEND_SECONDS: '2' };
     const first = await signedIn(alice, overrides);
     // Built before the send: building an app takes longer than the window.
@@ -336,7 +294,7 @@ describe('POST /api/compose/send', () => {
   });
 
   it('after the window it leaves, and undo is refused with 409', async () => {
-    const [alice, bob] = [await newUser('alice'), await newUser('bob')];
+    const [alice, bob] = [await createMailUser('alice'), await createMailUser('bob')];
     const sender = await signedIn(alice, { UNDO_SEND_SECONDS: '1' });
     const result = await send(sender, draftOf([bob.address], { subject: 'too late' }));
     expect((await waitForStatus(sender, result.sendId)).state).toBe('sent');
@@ -354,7 +312,11 @@ describe('POST /api/compose/send', () => {
   });
 
   it('one of three recipients refused: nobody gets it, the error names it, the draft is kept', async () => {
-    const [alice, bob, carol] = [await newUser('alice'), await newUser('bob'), await newUser('carol')];
+    const [alice, bob, carol] = [
+      await createMailUser('alice'),
+      await createMailUser('bob'),
+      await createMailUser('carol'),
+    ];
     const unknown = `nobody-${randomUUID().slice(0, 8)}@westwind.test`;
     const sender = await signedIn(alice);
     const result = await send(sender, draftOf([bob.address, unknown, carol.address], { subject: 'three' }));
@@ -377,7 +339,7 @@ describe('POST /api/compose/send', () => {
   });
 
   it('SMTP down: a clear error and the draft kept', async () => {
-    const alice = await newUser('alice');
+    const alice = await createMailUser('alice');
     const sender = await signedIn(alice, { UNDO_SEND_SECONDS: '0', SMTP_PORT: String(await closedPort()) });
     const result = await send(sender, draftOf(['someone@westwind.test'], { subject: 'offline' }));
     expect(result.status.state).toBe('failed');
@@ -387,7 +349,7 @@ describe('POST /api/compose/send', () => {
   });
 
   it('refuses CR/LF in subject, names and addresses, and invalid addresses, with 400', async () => {
-    const alice = await newUser('alice');
+    const alice = await createMailUser('alice');
     const sender = await signedIn(alice);
     const bad: DraftInput[] = [
       draftOf(['x@westwind.test'], { subject: 'hi\r\nBcc: victim@example.org' }),
@@ -408,7 +370,11 @@ describe('POST /api/compose/send', () => {
 
 describe('reply and forward', () => {
   it('reply: threading headers, Re: without stacking, \\Answered on the original; forward keeps attachments', async () => {
-    const [alice, bob, carol] = [await newUser('alice'), await newUser('bob'), await newUser('carol')];
+    const [alice, bob, carol] = [
+      await createMailUser('alice'),
+      await createMailUser('bob'),
+      await createMailUser('carol'),
+    ];
     const aliceClient = await signedIn(alice);
     const bytes = randomBytes(5000);
     const file = (await upload(aliceClient, 'data.bin', bytes)).json<UploadResult>();
@@ -456,13 +422,11 @@ describe('reply and forward', () => {
     expect((await imapFlags(bob, 'INBOX', original.uid)).has('$Forwarded')).toBe(true);
 
     const carolClient = await signedIn(carol);
-    const carolInbox = await list(carolClient, INBOX);
-    const forwarded = carolInbox.items.find((m) => m.subject === 'Fwd: Re: Plans');
-    expect(forwarded).toBeDefined();
-    const forwardedDetail = await detail(carolClient, INBOX, forwarded?.uid as number);
+    const forwarded = await arrived(carolClient, INBOX, 'Fwd: Re: Plans');
+    const forwardedDetail = await detail(carolClient, INBOX, forwarded.uid);
     const part = forwardedDetail.attachments.find((a) => a.filename === 'data.bin');
     const download = await carolClient.request({
-      url: `/api/mailboxes/${INBOX}/messages/${forwarded?.uid}/attachments/${part?.partId}`,
+      url: `/api/mailboxes/${INBOX}/messages/${forwarded.uid}/attachments/${part?.partId}`,
     });
     expect(Buffer.compare(download.rawPayload, bytes)).toBe(0);
 
@@ -475,15 +439,15 @@ describe('reply and forward', () => {
       }),
     );
     expect(asAttachment.status.state, JSON.stringify(asAttachment.status.error)).toBe('sent');
-    const wrapped = (await list(carolClient, INBOX)).items.find((m) => m.subject === 'Fwd: the original');
-    const wrappedDetail = await detail(carolClient, INBOX, wrapped?.uid as number);
+    const wrapped = await arrived(carolClient, INBOX, 'Fwd: the original');
+    const wrappedDetail = await detail(carolClient, INBOX, wrapped.uid);
     expect(wrappedDetail.attachments.map((a) => a.contentType)).toContain('message/rfc822');
   });
 });
 
 describe('drafts', () => {
   it('saves, replaces the previous version, resumes (also from the Drafts folder) and deletes', async () => {
-    const alice = await newUser('alice');
+    const alice = await createMailUser('alice');
     const client = await signedIn(alice);
     const draftId = randomUUID();
     const bytes = randomBytes(3000);
@@ -527,7 +491,7 @@ describe('drafts', () => {
 
 describe('POST /api/compose/uploads', () => {
   it('refuses a file over the limit with 413 BODY_TOO_LARGE', async () => {
-    const alice = await newUser('alice');
+    const alice = await createMailUser('alice');
     const client = await signedIn(alice, { ATTACHMENT_MAX_BYTES: '4096' });
     const response = await upload(client, 'big.bin', randomBytes(10_000));
     expectError(response, 413, ErrorCodes.BODY_TOO_LARGE);
@@ -536,7 +500,7 @@ describe('POST /api/compose/uploads', () => {
   });
 
   it('sanitizes file names: path separators, control and bidi characters', async () => {
-    const alice = await newUser('alice');
+    const alice = await createMailUser('alice');
     const client = await signedIn(alice);
     const response = await upload(
       client,
@@ -557,7 +521,7 @@ describe('POST /api/compose/uploads', () => {
 
 describe('/api/identities', () => {
   it('always has the session address; signatures are sanitized', async () => {
-    const alice = await newUser('alice');
+    const alice = await createMailUser('alice');
     const client = await signedIn(alice);
     const initial = (await client.request({ url: '/api/identities' })).json<IdentityList>();
     expect(initial.identities).toHaveLength(1);

@@ -1,57 +1,30 @@
 import { randomUUID } from 'node:crypto';
 import { ErrorCodes, type Mailbox } from '@westwind/contract';
-import { ImapFlow } from 'imapflow';
-import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { parseSeedArgs, runSeed } from '../../infra/seed/cli.ts';
+import type { ImapFlow } from 'imapflow';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { addMailUser } from '../../infra/stack/index.ts';
-import { ApiClient } from '../support/api-client.ts';
+import { ApiClient, signedInClient } from '../support/api-client.ts';
+import { randomMailUser, seedMailbox, withImap } from '../support/mail.ts';
 import { useApps } from '../support/server.ts';
 
-const stack = inject('stack');
 const app = useApps();
 
 /** One seeded user for the file: INBOX, the special-use folders, Projects/Westwind/Design, Reçus, 旅行. */
-const user = { address: `mbx-${randomUUID().slice(0, 8)}@westwind.test`, password: `pw-${randomUUID()}` };
+const user = randomMailUser('mbx');
 
 beforeAll(async () => {
   await addMailUser(user.address, user.password);
-  const options = parseSeedArgs(['--user', user.address, '--count', '40', '--quiet', '--workers', '0'], {
-    MAIL_ROOT: stack.MAIL_ROOT,
-    DOVECOT_CONFIG: stack.DOVECOT_CONFIG,
-    DEMO_USER: stack.DEMO_USER,
-  });
-  if (options === 'help') throw new Error('unexpected help');
-  await runSeed(options);
+  await seedMailbox(user.address, 40);
 });
 
 /** A folder name no other test uses. */
 const unique = (label: string) => `${label} ${randomUUID().slice(0, 6)}`;
 const idOf = (path: string) => Buffer.from(path, 'utf8').toString('base64url');
 
-async function signedIn(): Promise<ApiClient> {
-  const client = new ApiClient(await app());
-  const response = await client.signIn(user.address, user.password);
-  expect(response.statusCode).toBe(200);
-  return client;
-}
+const signedIn = async (): Promise<ApiClient> => signedInClient(await app(), user);
 
 /** Another IMAP client of the same account (another device, or a desktop mail program). */
-async function otherImapClient<T>(fn: (imap: ImapFlow) => Promise<T>): Promise<T> {
-  const imap = new ImapFlow({
-    host: stack.IMAP_HOST,
-    port: stack.IMAP_PORT,
-    secure: false,
-    auth: { user: user.address, pass: user.password },
-    logger: false,
-  });
-  imap.on('error', () => {});
-  await imap.connect();
-  try {
-    return await fn(imap);
-  } finally {
-    await imap.logout();
-  }
-}
+const otherImapClient = <T>(fn: (imap: ImapFlow) => Promise<T>): Promise<T> => withImap(user, fn);
 
 async function mailboxes(client: ApiClient): Promise<Mailbox[]> {
   const response = await client.request({ url: '/api/mailboxes' });

@@ -1,41 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { ErrorCodes, type MessageActionResult } from '@westwind/contract';
-import { ImapFlow } from 'imapflow';
-import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { addMailUser } from '../../infra/stack/index.ts';
-import { ApiClient } from '../support/api-client.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ApiClient, signedInClient } from '../support/api-client.ts';
+import { createMailUser, type MailUser, withFolder, withImap } from '../support/mail.ts';
 import { useApps } from '../support/server.ts';
 
-const stack = inject('stack');
 const app = useApps();
 const id = (path: string) => Buffer.from(path, 'utf8').toString('base64url');
 
-interface User {
-  address: string;
-  password: string;
-}
-
-async function imap(user: User): Promise<ImapFlow> {
-  const client = new ImapFlow({
-    host: stack.IMAP_HOST,
-    port: stack.IMAP_PORT,
-    secure: false,
-    auth: { user: user.address, pass: user.password },
-    logger: false,
-  });
-  client.on('error', () => {});
-  await client.connect();
-  return client;
-}
-
-async function withDirect<T>(user: User, fn: (client: ImapFlow) => Promise<T>): Promise<T> {
-  const client = await imap(user);
-  try {
-    return await fn(client);
-  } finally {
-    await client.logout();
-  }
-}
+type User = MailUser;
 
 function message(subject: string): string {
   return [
@@ -55,9 +28,8 @@ async function newUser(
   n: number,
   options: { trash?: boolean } = {},
 ): Promise<{ user: User; uids: number[] }> {
-  const user = { address: `act-${randomUUID().slice(0, 8)}@westwind.test`, password: `pw-${randomUUID()}` };
-  await addMailUser(user.address, user.password);
-  const uids = await withDirect(user, async (client) => {
+  const user = await createMailUser('act');
+  const uids = await withImap(user, async (client) => {
     await client.mailboxCreate('Archive');
     await client.mailboxCreate('Junk');
     if (options.trash !== false) await client.mailboxCreate('Trash');
@@ -73,25 +45,16 @@ async function newUser(
 }
 
 async function flagsOf(user: User, path: string): Promise<Map<number, Set<string>>> {
-  return withDirect(user, async (client) => {
-    const lock = await client.getMailboxLock(path);
-    try {
-      const rows =
-        client.mailbox && client.mailbox.exists > 0
-          ? await client.fetchAll('1:*', { uid: true, flags: true })
-          : [];
-      return new Map(rows.map((row) => [row.uid, row.flags ?? new Set<string>()]));
-    } finally {
-      lock.release();
-    }
+  return withFolder(user, path, async (client) => {
+    const rows =
+      client.mailbox && client.mailbox.exists > 0
+        ? await client.fetchAll('1:*', { uid: true, flags: true })
+        : [];
+    return new Map(rows.map((row) => [row.uid, row.flags ?? new Set<string>()]));
   });
 }
 
-async function signedIn(user: User): Promise<ApiClient> {
-  const client = new ApiClient(await app());
-  expect((await client.signIn(user.address, user.password)).statusCode).toBe(200);
-  return client;
-}
+const signedIn = async (user: User): Promise<ApiClient> => signedInClient(await app(), user);
 
 async function act(client: ApiClient, payload: Record<string, unknown>) {
   return client.request({ method: 'POST', url: '/api/messages/actions', payload });
@@ -104,7 +67,7 @@ describe('POST /api/messages/actions', () => {
     // The stack's Dovecot marks a folder named Trash / Junk with special-use (auto-configured
     // namespace); check it so the delete tests know what they exercise.
     const { user } = await newUser(0);
-    trashy = await withDirect(user, async (client) =>
+    trashy = await withImap(user, async (client) =>
       (await client.list()).some((mailbox) => mailbox.specialUse === '\\Trash'),
     );
   });
@@ -190,7 +153,7 @@ describe('POST /api/messages/actions', () => {
   it('deletes to Trash, and expunges in Trash', async () => {
     const { user, uids } = await newUser(2);
     const client = await signedIn(user);
-    const trashPath = await withDirect(user, async (direct) => {
+    const trashPath = await withImap(user, async (direct) => {
       const trash = (await direct.list()).find((mailbox) => mailbox.specialUse === '\\Trash');
       return trash?.path;
     });
@@ -211,7 +174,7 @@ describe('POST /api/messages/actions', () => {
 
   it('expunges when the account has no Trash', async () => {
     const { user, uids } = await newUser(2, { trash: false });
-    const hasTrash = await withDirect(user, async (direct) =>
+    const hasTrash = await withImap(user, async (direct) =>
       (await direct.list()).some((mailbox) => mailbox.specialUse === '\\Trash'),
     );
     const client = await signedIn(user);
@@ -226,14 +189,7 @@ describe('POST /api/messages/actions', () => {
     const client = await signedIn(user);
     const list = await client.request({ url: `/api/mailboxes/${id('INBOX')}/messages` });
     expect(list.json().items).toHaveLength(3);
-    await withDirect(user, async (direct) => {
-      const lock = await direct.getMailboxLock('INBOX');
-      try {
-        await direct.messageDelete(String(uids[1]), { uid: true });
-      } finally {
-        lock.release();
-      }
-    });
+    await withFolder(user, 'INBOX', (direct) => direct.messageDelete(String(uids[1]), { uid: true }));
     const read = await act(client, { mailboxId: id('INBOX'), uids, action: 'read' });
     expect(read.json<MessageActionResult>().affected).toBe(2);
     const move = await act(client, {

@@ -1,56 +1,23 @@
 import { randomUUID } from 'node:crypto';
 import { ErrorCodes, type MessagePage } from '@westwind/contract';
-import { ImapFlow } from 'imapflow';
-import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { parseSeedArgs, runSeed } from '../../infra/seed/cli.ts';
-import { addMailUser } from '../../infra/stack/index.ts';
-import { ApiClient } from '../support/api-client.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ApiClient, signedInClient } from '../support/api-client.ts';
+import { connectImap, createMailUser, type MailUser, seedMailbox } from '../support/mail.ts';
 import { useApps } from '../support/server.ts';
 
-const stack = inject('stack');
 const app = useApps();
 const INBOX = Buffer.from('INBOX').toString('base64url');
 
-interface User {
-  address: string;
-  password: string;
-}
+type User = MailUser;
 
 /** A fresh user with a seeded mailbox (INBOX of `count` messages and the other folders). */
 async function seededUser(count: number): Promise<User> {
-  const user = { address: `list-${randomUUID().slice(0, 8)}@westwind.test`, password: `pw-${randomUUID()}` };
-  await addMailUser(user.address, user.password);
-  const options = parseSeedArgs(
-    ['--user', user.address, '--count', String(count), '--quiet', '--workers', '0'],
-    {
-      MAIL_ROOT: stack.MAIL_ROOT,
-      DOVECOT_CONFIG: stack.DOVECOT_CONFIG,
-      DEMO_USER: stack.DEMO_USER,
-    },
-  );
-  if (options === 'help') throw new Error('unexpected help');
-  await runSeed(options);
+  const user = await createMailUser('list');
+  await seedMailbox(user.address, count);
   return user;
 }
 
-async function imap(user: User): Promise<ImapFlow> {
-  const client = new ImapFlow({
-    host: stack.IMAP_HOST,
-    port: stack.IMAP_PORT,
-    secure: false,
-    auth: { user: user.address, pass: user.password },
-    logger: false,
-  });
-  client.on('error', () => {});
-  await client.connect();
-  return client;
-}
-
-async function signedIn(user: User): Promise<ApiClient> {
-  const client = new ApiClient(await app());
-  expect((await client.signIn(user.address, user.password)).statusCode).toBe(200);
-  return client;
-}
+const signedIn = async (user: User): Promise<ApiClient> => signedInClient(await app(), user);
 
 function listUrl(query: Record<string, string | number> = {}, mailboxId = INBOX): string {
   const params = new URLSearchParams(Object.entries(query).map(([k, v]) => [k, String(v)]));
@@ -103,7 +70,7 @@ describe('GET /api/mailboxes/:mailboxId/messages', () => {
 
   beforeAll(async () => {
     user = await seededUser(45);
-    const client = await imap(user);
+    const client = await connectImap(user);
     try {
       const lock = await client.getMailboxLock('INBOX');
       try {
@@ -125,7 +92,7 @@ describe('GET /api/mailboxes/:mailboxId/messages', () => {
   it('serves the first page newest first, as IMAP has it', async () => {
     const client = await signedIn(user);
     const first = await page(client, { limit: 10 });
-    const direct = await imap(user);
+    const direct = await connectImap(user);
     let expected: { uid: number; subject: string; seen: boolean; size: number; from: string }[];
     let highestModseq: bigint | undefined;
     let uidValidity: bigint;
@@ -176,7 +143,7 @@ describe('GET /api/mailboxes/:mailboxId/messages', () => {
   it('pages through every message exactly once while new mail arrives', async () => {
     const client = await signedIn(user);
     const items = await pageThrough(client, { limit: 7 }, async () => {
-      const direct = await imap(user);
+      const direct = await connectImap(user);
       try {
         await direct.append('INBOX', message(`late ${randomUUID()}`));
       } finally {
@@ -217,7 +184,7 @@ describe('GET /api/mailboxes/:mailboxId/messages', () => {
     const client = await signedIn(user);
     const first = await page(client, { limit: 5, sort: 'size', order: 'asc' });
     const gone = first.items.at(-1)!;
-    const direct = await imap(user);
+    const direct = await connectImap(user);
     try {
       const lock = await direct.getMailboxLock('INBOX');
       try {
@@ -255,8 +222,13 @@ describe('GET /api/mailboxes/:mailboxId/messages', () => {
   });
 
   it('refuses a cursor from before the folder was recreated (another UIDVALIDITY)', async () => {
-    const client = await signedIn(user);
-    const direct = await imap(user);
+    // Another client recreates the folder: seen at once only when every page asks the server
+    // (the windows that let pages skip that are tested in cache-freshness.test.ts).
+    const client = await signedInClient(
+      await app({ CACHE_FRESH_MS: '0', CACHE_SELECTION_TRUST_S: '0' }),
+      user,
+    );
+    const direct = await connectImap(user);
     try {
       await direct.mailboxCreate('Recreated');
       await direct.append('Recreated', message('one'));
@@ -267,7 +239,7 @@ describe('GET /api/mailboxes/:mailboxId/messages', () => {
     const id = Buffer.from('Recreated').toString('base64url');
     const first = await client.request({ url: listUrl({ limit: 1 }, id) });
     const cursor = first.json<MessagePage>().nextCursor!;
-    const again = await imap(user);
+    const again = await connectImap(user);
     try {
       await again.mailboxDelete('Recreated');
       await again.mailboxCreate('Recreated');
@@ -306,7 +278,7 @@ describe('GET /api/mailboxes/:mailboxId/messages', () => {
 
   it('lists an empty folder', async () => {
     const client = await signedIn(user);
-    const direct = await imap(user);
+    const direct = await connectImap(user);
     try {
       await direct.mailboxCreate('Empty');
     } finally {

@@ -1,12 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import { ErrorCodes, type MessageDetail } from '@westwind/contract';
-import { ImapFlow } from 'imapflow';
-import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { addMailUser } from '../../infra/stack/index.ts';
-import { ApiClient } from '../support/api-client.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ApiClient, signedInClient } from '../support/api-client.ts';
+import { connectImap, createMailUser, withImap } from '../support/mail.ts';
 import { useApps } from '../support/server.ts';
 
-const stack = inject('stack');
 const app = useApps();
 const INBOX = Buffer.from('INBOX', 'utf8').toString('base64url');
 const crlf = (s: string) => s.replace(/\r?\n/g, '\r\n');
@@ -86,42 +83,24 @@ interface Account {
   uids: Record<'multipart' | 'hostile' | 'plain', number>;
 }
 
-async function imap(address: string, password: string): Promise<ImapFlow> {
-  const client = new ImapFlow({
-    host: stack.IMAP_HOST,
-    port: stack.IMAP_PORT,
-    secure: false,
-    auth: { user: address, pass: password },
-    logger: false,
-  });
-  client.on('error', () => {});
-  await client.connect();
-  return client;
-}
-
-async function append(
+function append(
   address: string,
   password: string,
   source: string | Buffer,
   flags: string[] = [],
 ): Promise<number> {
-  const client = await imap(address, password);
-  try {
+  return withImap({ address, password }, async (client) => {
     const result = await client.append('INBOX', source, flags);
     const uid = result === false ? undefined : result.uid;
     if (!uid) throw new Error('APPEND gave no UID');
     return uid;
-  } finally {
-    await client.logout();
-  }
+  });
 }
 
 let account: Account;
 
 beforeAll(async () => {
-  const address = `view-${randomUUID().slice(0, 8)}@westwind.test`;
-  const password = `pw-${randomUUID()}`;
-  await addMailUser(address, password);
+  const { address, password } = await createMailUser('view');
   const uids = {
     multipart: await append(address, password, multipart),
     hostile: await append(address, password, hostile),
@@ -139,12 +118,7 @@ beforeAll(async () => {
   account = { client: undefined as unknown as ApiClient, address, password, uids };
 });
 
-async function signedIn(): Promise<ApiClient> {
-  const client = new ApiClient(await app());
-  const response = await client.signIn(account.address, account.password);
-  expect(response.statusCode).toBe(200);
-  return client;
-}
+const signedIn = async (): Promise<ApiClient> => signedInClient(await app(), account);
 
 const messageUrl = (uid: number, rest = '') => `/api/mailboxes/${INBOX}/messages/${uid}${rest}`;
 
@@ -203,7 +177,7 @@ describe('GET /api/mailboxes/:mailboxId/messages/:uid', () => {
     expect(peek.json<MessageDetail>().summary.flags.seen).toBe(false);
     const open = await client.request({ url: messageUrl(uid) });
     expect(open.json<MessageDetail>().summary.flags.seen).toBe(true);
-    const other = await imap(account.address, account.password);
+    const other = await connectImap(account);
     try {
       await other.mailboxOpen('INBOX', { readOnly: true });
       const message = await other.fetchOne(String(uid), { flags: true }, { uid: true });
@@ -244,7 +218,7 @@ describe('GET /api/mailboxes/:mailboxId/messages/:uid', () => {
       crlf('From: a@example.org\nSubject: doomed\n\nx\n'),
     );
     expect((await client.request({ url: messageUrl(uid, '?markRead=false') })).statusCode).toBe(200);
-    const other = await imap(account.address, account.password);
+    const other = await connectImap(account);
     try {
       await other.mailboxOpen('INBOX');
       await other.messageDelete(String(uid), { uid: true });

@@ -1,13 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { MailboxStateEvent, MessagePage } from '@westwind/contract';
-import { ImapFlow } from 'imapflow';
-import nodemailer from 'nodemailer';
 import { afterEach, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import type { PushHookListener } from '../../apps/server/src/push-hook/listener.ts';
 import { setPushMetadata } from '../../apps/server/src/push-hook/metadata.ts';
 import { type PushHookTarget, readPushHookEnv } from '../../infra/stack/dovecot.ts';
-import { addMailUser } from '../../infra/stack/index.ts';
 import { HttpSession } from '../support/http-session.ts';
+import { createMailUser, deliverOverLmtp, type MailUser, withImap } from '../support/mail.ts';
 import { PushClient } from '../support/push-client.ts';
 import { type RunningServer, stackConfig, startServer } from '../support/server.ts';
 
@@ -55,26 +53,14 @@ const hookOf = (running: RunningServer) =>
   (running.app as unknown as { pushHook: PushHookListener | null }).pushHook;
 
 /** A new mailbox user with Dovecot's notifications turned on, as sign-in does with the hook on. */
-async function newUser(notify = true) {
-  const user = { address: `hook-${randomUUID().slice(0, 8)}@westwind.test`, password: `pw-${randomUUID()}` };
-  await addMailUser(user.address, user.password);
-  if (notify) {
-    const imap = new ImapFlow({
-      host: stack.IMAP_HOST,
-      port: stack.IMAP_PORT,
-      secure: false,
-      auth: { user: user.address, pass: user.password },
-      logger: false,
-    });
-    imap.on('error', () => {});
-    await imap.connect();
-    expect(await setPushMetadata(imap, user.address)).toBe('set');
-    await imap.logout();
-  }
+async function newUser(notify = true): Promise<MailUser> {
+  const user = await createMailUser('hook');
+  if (notify)
+    await withImap(user, async (imap) => expect(await setPushMetadata(imap, user.address)).toBe('set'));
   return user;
 }
 
-async function watched(base: string, user: { address: string; password: string }) {
+async function watched(base: string, user: MailUser) {
   const session = new HttpSession(base);
   await session.signIn(user.address, user.password);
   const client = await PushClient.open(base, session.cookieHeader());
@@ -87,14 +73,12 @@ async function watched(base: string, user: { address: string; password: string }
 }
 
 /** Real delivery over LMTP into Dovecot, as the MTA does. */
-async function deliver(to: string): Promise<void> {
-  const lmtp = nodemailer.createTransport({ host: '127.0.0.1', port: stack.LMTP_PORT, lmtp: true });
-  await lmtp.sendMail({
-    envelope: { from: 'sender@westwind.test', to },
-    raw: `From: sender@westwind.test\r\nTo: ${to}\r\nSubject: hook ${randomUUID()}\r\n\r\nhello\r\n`,
-  });
-  lmtp.close();
-}
+const deliver = (to: string): Promise<void> =>
+  deliverOverLmtp(
+    'sender@westwind.test',
+    to,
+    `From: sender@westwind.test\r\nTo: ${to}\r\nSubject: hook ${randomUUID()}\r\n\r\nhello\r\n`,
+  );
 
 function notify(body: unknown, auth: string | null = `${hook.PUSH_HOOK_USER}:${hook.PUSH_HOOK_SECRET}`) {
   const headers: Record<string, string> = { 'content-type': 'application/json; charset=utf-8' };

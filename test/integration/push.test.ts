@@ -1,10 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { MailboxStateEvent, MessagePage } from '@westwind/contract';
-import { ImapFlow } from 'imapflow';
-import nodemailer from 'nodemailer';
 import { afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
-import { addMailUser } from '../../infra/stack/index.ts';
 import { HttpSession } from '../support/http-session.ts';
+import { createMailUser, type MailUser, submitOverSmtp, withImap } from '../support/mail.ts';
 import { PushClient } from '../support/push-client.ts';
 import { type RunningServer, stackConfig, startServer } from '../support/server.ts';
 
@@ -32,18 +30,14 @@ async function server(env: Record<string, string> = {}): Promise<RunningServer> 
   return running;
 }
 
-async function newUser() {
-  const user = { address: `push-${randomUUID().slice(0, 8)}@westwind.test`, password: `pw-${randomUUID()}` };
-  await addMailUser(user.address, user.password);
-  return user;
-}
+const newUser = () => createMailUser('push');
 
-let sender: { address: string; password: string };
+let sender: MailUser;
 beforeAll(async () => {
   sender = await newUser();
 });
 
-async function signedIn(base: string, user: { address: string; password: string }): Promise<HttpSession> {
+async function signedIn(base: string, user: MailUser): Promise<HttpSession> {
   const session = new HttpSession(base);
   await session.signIn(user.address, user.password);
   return session;
@@ -58,17 +52,7 @@ async function connect(base: string, session: HttpSession): Promise<PushClient> 
 }
 
 /** Real delivery: SMTP submission, then LMTP into Dovecot. */
-async function deliver(to: string, subject: string): Promise<void> {
-  const transport = nodemailer.createTransport({
-    host: stack.SMTP_HOST,
-    port: stack.SMTP_PORT,
-    secure: false,
-    ignoreTLS: true,
-    auth: { user: sender.address, pass: sender.password },
-  });
-  await transport.sendMail({ from: sender.address, to, subject, text: 'hello' });
-  transport.close();
-}
+const deliver = (to: string, subject: string) => submitOverSmtp(sender, to, subject, 'hello');
 
 async function inboxTotal(session: HttpSession): Promise<number> {
   const response = await session.fetch(`/api/mailboxes/${INBOX}/messages?limit=1`);
@@ -116,18 +100,10 @@ describe('GET /api/events', () => {
     const client = await connect(running.url, session);
     const first = await client.mailbox(INBOX, (e) => e.total >= 1);
     const changed = client.mailbox(INBOX, (e) => e.state !== first.state && e.unread === first.unread - 1);
-    const imap = new ImapFlow({
-      host: stack.IMAP_HOST,
-      port: stack.IMAP_PORT,
-      secure: false,
-      auth: { user: user.address, pass: user.password },
-      logger: false,
+    await withImap(user, async (imap) => {
+      await imap.mailboxOpen('INBOX');
+      await imap.messageFlagsAdd('1:*', ['\\Seen']);
     });
-    imap.on('error', () => {});
-    await imap.connect();
-    await imap.mailboxOpen('INBOX');
-    await imap.messageFlagsAdd('1:*', ['\\Seen']);
-    await imap.logout();
     await changed;
   });
 

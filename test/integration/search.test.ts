@@ -1,34 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { ErrorCodes, type SearchResult } from '@westwind/contract';
-import { ImapFlow } from 'imapflow';
-import { beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parseQuery, toSearchObject } from '../../apps/server/src/search/query.ts';
-import { parseSeedArgs, runSeed } from '../../infra/seed/cli.ts';
-import { addMailUser } from '../../infra/stack/index.ts';
-import { ApiClient } from '../support/api-client.ts';
+import { ApiClient, signedInClient } from '../support/api-client.ts';
+import { connectImap, createMailUser, type MailUser, seedMailbox, withFolder } from '../support/mail.ts';
 import { useApps } from '../support/server.ts';
 
-const stack = inject('stack');
 const app = useApps();
 const id = (path: string) => Buffer.from(path, 'utf8').toString('base64url');
-
-interface User {
-  address: string;
-  password: string;
-}
-
-async function imap(user: User): Promise<ImapFlow> {
-  const client = new ImapFlow({
-    host: stack.IMAP_HOST,
-    port: stack.IMAP_PORT,
-    secure: false,
-    auth: { user: user.address, pass: user.password },
-    logger: false,
-  });
-  client.on('error', () => {});
-  await client.connect();
-  return client;
-}
 
 const TAG = `q${randomUUID().slice(0, 6)}`;
 
@@ -71,38 +50,21 @@ function message(options: {
 }
 
 /** What IMAP itself returns for the query's search object, in `path`, newest first. */
-async function direct(user: User, query: string, path = 'INBOX'): Promise<number[]> {
-  const client = await imap(user);
-  try {
-    const lock = await client.getMailboxLock(path);
-    try {
-      const uids = (await client.search(toSearchObject(parseQuery(query)), { uid: true })) as number[];
-      return [...uids].sort((a, b) => b - a);
-    } finally {
-      lock.release();
-    }
-  } finally {
-    await client.logout();
-  }
+function direct(user: MailUser, query: string, path = 'INBOX'): Promise<number[]> {
+  return withFolder(user, path, async (client) => {
+    const uids = (await client.search(toSearchObject(parseQuery(query)), { uid: true })) as number[];
+    return [...uids].sort((a, b) => b - a);
+  });
 }
 
 describe('GET /api/search', () => {
-  const user: User = {
-    address: `search-${randomUUID().slice(0, 8)}@westwind.test`,
-    password: `pw-${randomUUID()}`,
-  };
+  let user: MailUser;
   let api: ApiClient;
 
   beforeAll(async () => {
-    await addMailUser(user.address, user.password);
-    const options = parseSeedArgs(['--user', user.address, '--count', '30', '--quiet', '--workers', '0'], {
-      MAIL_ROOT: stack.MAIL_ROOT,
-      DOVECOT_CONFIG: stack.DOVECOT_CONFIG,
-      DEMO_USER: stack.DEMO_USER,
-    });
-    if (options === 'help') throw new Error('unexpected help');
-    await runSeed(options);
-    const client = await imap(user);
+    user = await createMailUser('search');
+    await seedMailbox(user.address, 30);
+    const client = await connectImap(user);
     try {
       const day = (d: string) => new Date(`${d}T12:00:00Z`);
       const put = (path: string, raw: string, flags: string[], date: Date) =>
@@ -171,8 +133,7 @@ describe('GET /api/search', () => {
   });
 
   beforeEach(async () => {
-    api = new ApiClient(await app());
-    expect((await api.signIn(user.address, user.password)).statusCode).toBe(200);
+    api = await signedInClient(await app(), user);
   });
 
   async function search(query: Record<string, string | number>) {

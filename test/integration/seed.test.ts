@@ -1,35 +1,13 @@
-import { randomUUID } from 'node:crypto';
-import { ImapFlow } from 'imapflow';
-import { describe, expect, inject, it } from 'vitest';
-import { parseSeedArgs, runSeed } from '../../infra/seed/cli.ts';
-import { addMailUser } from '../../infra/stack/index.ts';
-
-const stack = inject('stack');
+import { describe, expect, it } from 'vitest';
+import { createMailUser, seedMailbox, withImap } from '../support/mail.ts';
 
 describe('the seed generator against the real Dovecot', () => {
   it('fills a mailbox that IMAP serves with the folders, counts, flags and threads written', async () => {
-    const address = `seed-${randomUUID().slice(0, 8)}@westwind.test`;
-    const password = `pw-${randomUUID()}`;
-    await addMailUser(address, password);
-    const options = parseSeedArgs(['--user', address, '--count', '60', '--quiet', '--workers', '0'], {
-      MAIL_ROOT: stack.MAIL_ROOT,
-      DOVECOT_CONFIG: stack.DOVECOT_CONFIG,
-      DEMO_USER: stack.DEMO_USER,
-    });
-    if (options === 'help') throw new Error('unexpected help');
-    const { stats } = await runSeed(options);
+    const user = await createMailUser('seed');
+    const { stats } = await seedMailbox(user.address, 60);
     expect(stats.folders.INBOX?.messages).toBe(60);
 
-    const client = new ImapFlow({
-      host: stack.IMAP_HOST,
-      port: stack.IMAP_PORT,
-      secure: false,
-      auth: { user: address, pass: password },
-      logger: false,
-    });
-    client.on('error', () => {});
-    await client.connect();
-    try {
+    await withImap(user, async (client) => {
       const folders = await client.list();
       const byPath = new Map(folders.map((f) => [f.path, f]));
       for (const [path, written] of Object.entries(stats.folders)) {
@@ -62,8 +40,6 @@ describe('the seed generator against the real Dovecot', () => {
       } finally {
         lock.release();
       }
-    } finally {
-      await client.logout();
-    }
+    });
   });
 });

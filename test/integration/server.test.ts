@@ -1,6 +1,6 @@
 import { ErrorCodes } from '@westwind/contract';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type FakeServer, silentServer } from '../support/fake-servers.ts';
+import { describe, expect, it } from 'vitest';
+import { silentServer, useSilentServer } from '../support/fake-servers.ts';
 import { useApps } from '../support/server.ts';
 
 const app = useApps();
@@ -33,16 +33,10 @@ describe('GET /readyz', () => {
   });
 
   describe('with an upstream that accepts and never answers', () => {
-    let silent: FakeServer;
-    let port: number;
-    beforeAll(async () => {
-      silent = await silentServer();
-      port = silent.port;
-    });
-    afterAll(() => silent.close());
+    const silent = useSilentServer();
 
     it('reports unavailable within its deadline', async () => {
-      const server = await app({ IMAP_PORT: String(port), READY_TIMEOUT_MS: '300' });
+      const server = await app({ IMAP_PORT: String(silent.port), READY_TIMEOUT_MS: '300' });
       const response = await server.inject('/readyz');
       expect(response.statusCode).toBe(503);
       const body = response.json();

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { ErrorCodes } from '@westwind/contract';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { addMailUser } from '../../infra/stack/index.ts';
 import { ApiClient, randomClientAddress } from '../support/api-client.ts';
-import { closedPort, type FakeServer, silentServer } from '../support/fake-servers.ts';
+import { closedPort, silentServer, useSilentServer } from '../support/fake-servers.ts';
 import { useApps } from '../support/server.ts';
 
 const stack = inject('stack');
@@ -121,16 +121,10 @@ describe('POST /api/session', () => {
   });
 
   describe('with an upstream that accepts and never answers', () => {
-    let silent: FakeServer;
-    let port: number;
-    beforeAll(async () => {
-      silent = await silentServer();
-      port = silent.port;
-    });
-    afterAll(() => silent.close());
+    const silent = useSilentServer();
 
     it('times out with UPSTREAM_TIMEOUT and keeps serving meanwhile', async () => {
-      const server = await app({ IMAP_PORT: String(port), UPSTREAM_CONNECT_TIMEOUT_MS: '1500' });
+      const server = await app({ IMAP_PORT: String(silent.port), UPSTREAM_CONNECT_TIMEOUT_MS: '1500' });
       const signingIn = new ApiClient(server).signIn(stack.DEMO_USER, stack.DEMO_PASSWORD);
       const health = await server.inject('/healthz');
       expect(health.statusCode).toBe(200);

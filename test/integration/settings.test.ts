@@ -1,50 +1,36 @@
-import { randomUUID } from 'node:crypto';
 import type { MessageDetail, Settings } from '@westwind/contract';
-import { ImapFlow } from 'imapflow';
-import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { addMailUser } from '../../infra/stack/index.ts';
-import { ApiClient } from '../support/api-client.ts';
+import { ApiClient, signedInClient } from '../support/api-client.ts';
+import { randomMailUser, withImap } from '../support/mail.ts';
 import { useApps } from '../support/server.ts';
 
-const stack = inject('stack');
 const app = useApps();
-const user = { address: `set-${randomUUID().slice(0, 8)}@westwind.test`, password: `pw-${randomUUID()}` };
+const user = randomMailUser('set');
 const INBOX = Buffer.from('INBOX').toString('base64url');
 let uid: number;
 
 beforeAll(async () => {
   await addMailUser(user.address, user.password);
-  const client = new ImapFlow({
-    host: stack.IMAP_HOST,
-    port: stack.IMAP_PORT,
-    secure: false,
-    auth: { user: user.address, pass: user.password },
-    logger: false,
-  });
-  client.on('error', () => {});
-  await client.connect();
-  const appended = await client.append(
-    'INBOX',
-    [
-      'From: "News" <News@Example.org>',
-      'Subject: With a remote image',
-      'Content-Type: text/html; charset=utf-8',
-      '',
-      '<p>Hi</p><img src="https://images.example.org/banner.png">',
-      '',
-    ].join('\r\n'),
+  const appended = await withImap(user, (client) =>
+    client.append(
+      'INBOX',
+      [
+        'From: "News" <News@Example.org>',
+        'Subject: With a remote image',
+        'Content-Type: text/html; charset=utf-8',
+        '',
+        '<p>Hi</p><img src="https://images.example.org/banner.png">',
+        '',
+      ].join('\r\n'),
+    ),
   );
-  await client.logout();
   const appendedUid = appended === false ? undefined : appended.uid;
   if (!appendedUid) throw new Error('append failed');
   uid = appendedUid;
 });
 
-async function signedIn(): Promise<ApiClient> {
-  const client = new ApiClient(await app());
-  expect((await client.signIn(user.address, user.password)).statusCode).toBe(200);
-  return client;
-}
+const signedIn = async (): Promise<ApiClient> => signedInClient(await app(), user);
 
 describe('GET /api/settings', () => {
   it('requires authentication', async () => {

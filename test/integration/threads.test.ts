@@ -1,59 +1,23 @@
 import { randomUUID } from 'node:crypto';
 import { ErrorCodes, type ThreadDetail, type ThreadPage, type ThreadSummary } from '@westwind/contract';
-import { ImapFlow } from 'imapflow';
-import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { parseSeedArgs, runSeed } from '../../infra/seed/cli.ts';
-import { addMailUser } from '../../infra/stack/index.ts';
-import { ApiClient } from '../support/api-client.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ApiClient, signedInClient } from '../support/api-client.ts';
+import { connectImap, createMailUser, type MailUser, seedMailbox, withFolder } from '../support/mail.ts';
 import { useApps } from '../support/server.ts';
 
-const stack = inject('stack');
 const app = useApps();
 const INBOX = Buffer.from('INBOX').toString('base64url');
 const SENT = Buffer.from('Sent').toString('base64url');
 
-interface User {
-  address: string;
-  password: string;
-}
+type User = MailUser;
 
 async function seededUser(count: number): Promise<User> {
-  const user = {
-    address: `threads-${randomUUID().slice(0, 8)}@westwind.test`,
-    password: `pw-${randomUUID()}`,
-  };
-  await addMailUser(user.address, user.password);
-  const options = parseSeedArgs(
-    ['--user', user.address, '--count', String(count), '--quiet', '--workers', '0'],
-    {
-      MAIL_ROOT: stack.MAIL_ROOT,
-      DOVECOT_CONFIG: stack.DOVECOT_CONFIG,
-      DEMO_USER: stack.DEMO_USER,
-    },
-  );
-  if (options === 'help') throw new Error('unexpected help');
-  await runSeed(options);
+  const user = await createMailUser('threads');
+  await seedMailbox(user.address, count);
   return user;
 }
 
-async function imap(user: User): Promise<ImapFlow> {
-  const client = new ImapFlow({
-    host: stack.IMAP_HOST,
-    port: stack.IMAP_PORT,
-    secure: false,
-    auth: { user: user.address, pass: user.password },
-    logger: false,
-  });
-  client.on('error', () => {});
-  await client.connect();
-  return client;
-}
-
-async function signedIn(user: User): Promise<ApiClient> {
-  const client = new ApiClient(await app());
-  expect((await client.signIn(user.address, user.password)).statusCode).toBe(200);
-  return client;
-}
+const signedIn = async (user: User): Promise<ApiClient> => signedInClient(await app(), user);
 
 async function page(client: ApiClient, query: Record<string, string | number> = {}): Promise<ThreadPage> {
   const qs = new URLSearchParams(Object.entries(query).map(([k, v]) => [k, String(v)])).toString();
@@ -80,18 +44,10 @@ async function detail(client: ApiClient, threadId: string): Promise<ThreadDetail
   return response.json<ThreadDetail>();
 }
 
-async function inboxUids(user: User): Promise<number[]> {
-  const client = await imap(user);
-  try {
-    const lock = await client.getMailboxLock('INBOX');
-    try {
-      return ((await client.search({ all: true }, { uid: true })) as number[]).sort((a, b) => a - b);
-    } finally {
-      lock.release();
-    }
-  } finally {
-    await client.logout();
-  }
+function inboxUids(user: User): Promise<number[]> {
+  return withFolder(user, 'INBOX', async (client) =>
+    ((await client.search({ all: true }, { uid: true })) as number[]).sort((a, b) => a - b),
+  );
 }
 
 describe('GET /api/mailboxes/:mailboxId/threads', () => {
@@ -167,7 +123,7 @@ describe('GET /api/mailboxes/:mailboxId/threads', () => {
       'Answering your reply.',
       '',
     ].join('\r\n');
-    const direct = await imap(user);
+    const direct = await connectImap(user);
     try {
       await direct.append('INBOX', raw, []);
     } finally {

@@ -13,16 +13,15 @@
  * How the reader builds its iframe (srcdoc, or a body route with its own CSP) is not asserted.
  */
 import { randomUUID } from 'node:crypto';
-import { ImapFlow } from 'imapflow';
 import type { BrowserContext, Frame, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addMailUser } from '../../infra/stack/index.ts';
 import { artifactPath } from '../support/browser.ts';
-import { useAppInBrowser } from '../support/e2e.ts';
+import { signInThroughUi, useAppInBrowser } from '../support/e2e.ts';
+import { withImap } from '../support/mail.ts';
 import { type ImageServer, startImageServer } from './image-server.ts';
 import { attachmentNames, buildMessage, cases, fill, type MailCase } from './payloads.ts';
 
-const stack = inject('stack');
 const ROW = '[role="listbox"] [data-uid]';
 const PROXY_NETWORKS = '127.0.0.0/8';
 
@@ -43,17 +42,9 @@ beforeAll(async () => {
     };
     await addMailUser(user.address, user.password);
     users.set(mail.name, user);
-    const imap = new ImapFlow({
-      host: stack.IMAP_HOST,
-      port: stack.IMAP_PORT,
-      secure: false,
-      auth: { user: user.address, pass: user.password },
-      logger: false,
-    });
-    imap.on('error', () => {});
-    await imap.connect();
-    await imap.append('INBOX', buildMessage(mail, user.address, sentinel.origin), []);
-    await imap.logout();
+    await withImap(user, (imap) =>
+      imap.append('INBOX', buildMessage(mail, user.address, sentinel.origin), []),
+    );
   }
 });
 afterAll(async () => {
@@ -88,14 +79,9 @@ async function openCase(mail: MailCase): Promise<Observed> {
     dialogs.push(`${dialog.type()}: ${dialog.message()}`);
     dialog.dismiss().catch(() => {});
   });
-  await page.goto(app.server.url);
-  await page.getByLabel('Email address').fill(user.address);
-  await page.getByLabel('Password').fill(user.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
   try {
-    const row = page.locator(ROW).first();
-    await row.waitFor({ timeout: 20_000 });
-    await row.click();
+    await signInThroughUi(page, app.server.url, user);
+    await page.locator(ROW).first().click();
     await page
       .locator('#reader-subject')
       .filter({ hasText: `[${mail.name}]` })

@@ -1,5 +1,6 @@
 import { randomInt } from 'node:crypto';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
+import { expect } from 'vitest';
 
 export function randomClientAddress(): string {
   return `198.18.${randomInt(256)}.${randomInt(1, 255)}`;
@@ -81,4 +82,15 @@ export class ApiClient {
   session(): Promise<LightMyRequestResponse> {
     return this.request({ url: '/api/session' });
   }
+}
+
+/** A client of `app` signed in as `user`; the test fails unless the sign-in answers 200. */
+export async function signedInClient(
+  app: FastifyInstance,
+  user: { address: string; password: string },
+): Promise<ApiClient> {
+  const client = new ApiClient(app);
+  const response = await client.signIn(user.address, user.password);
+  expect(response.statusCode, response.body).toBe(200);
+  return client;
 }

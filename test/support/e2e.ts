@@ -1,6 +1,7 @@
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, inject } from 'vitest';
-import { launchBrowser } from './browser.ts';
+import { artifactPath, launchBrowser } from './browser.ts';
+import type { MailUser } from './mail.ts';
 import { type RunningServer, stackConfig, startServer } from './server.ts';
 
 export interface AppInBrowser {
@@ -33,4 +34,29 @@ export function useAppInBrowser(overrides: Record<string, string | undefined> = 
       return browser;
     },
   };
+}
+
+/**
+ * Signs `user` in through the login screen at `baseUrl` and waits for the first row of the
+ * message list. If the list never shows, a screenshot goes to `artifactName` (when given) before
+ * the error is rethrown.
+ */
+export async function signInThroughUi(
+  page: Page,
+  baseUrl: string,
+  user: MailUser,
+  artifactName?: string,
+): Promise<void> {
+  await page.goto(baseUrl);
+  await page.getByLabel('Email address').fill(user.address);
+  await page.getByLabel('Password').fill(user.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page
+    .locator('[role="listbox"] [data-uid]')
+    .first()
+    .waitFor({ timeout: 20_000 })
+    .catch(async (error) => {
+      if (artifactName) await page.screenshot({ path: artifactPath(artifactName) });
+      throw error;
+    });
 }

@@ -1,4 +1,5 @@
 import net from 'node:net';
+import { afterAll, beforeAll } from 'vitest';
 
 export interface FakeServer {
   port: number;
@@ -21,6 +22,21 @@ export async function silentServer(): Promise<FakeServer> {
         for (const socket of sockets) socket.destroy();
         server.close(() => resolve());
       }),
+  };
+}
+
+/** For a describe block: a silentServer() started before its tests and closed after them. */
+export function useSilentServer(): { readonly port: number } {
+  let silent: FakeServer | undefined;
+  beforeAll(async () => {
+    silent = await silentServer();
+  });
+  afterAll(() => silent?.close());
+  return {
+    get port() {
+      if (!silent) throw new Error('the silent server is not started yet (use it inside a test)');
+      return silent.port;
+    },
   };
 }
 

@@ -7,7 +7,12 @@ import fp from 'fastify-plugin';
 import { AppErrors } from '../errors.js';
 import type { RedisStore } from '../store/redis-store.js';
 import { BoundedMap } from '../util/bounded-map.js';
-import { ACCOUNT_SIGNED_OUT_CHANNEL, type LoadedSession, SessionService } from './service.js';
+import {
+  ACCOUNT_SIGNED_OUT_CHANNEL,
+  type LoadedSession,
+  SESSION_ENDED_CHANNEL,
+  SessionService,
+} from './service.js';
 
 export interface SessionsOptions {
   serverSecret: Buffer;
@@ -109,6 +114,10 @@ async function sessionsPlugin(app: FastifyInstance, options: SessionsOptions): P
     };
   });
 
+  const unsubscribeEnded = await app.store.subscribe(SESSION_ENDED_CHANNEL, (idHash) =>
+    sessions.forget(idHash),
+  );
+  app.addHook('onClose', async () => unsubscribeEnded());
   const unsubscribe = await app.store.subscribe(ACCOUNT_SIGNED_OUT_CHANNEL, (accountKey) => {
     app.imap
       .closeAccount(accountKey)

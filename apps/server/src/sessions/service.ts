@@ -1,4 +1,5 @@
 import type { KeyValueStore } from '../store/store.js';
+import { BoundedMap } from '../util/bounded-map.js';
 import {
   decodeCookie,
   encodeCookie,
@@ -39,8 +40,18 @@ export const ACCOUNT_SIGNED_OUT_CHANNEL = 'westwind:account-signed-out';
  * Session lifecycle over the shared store. Keys carry the account in a `{…}` hash tag where
  * several belong together, so they land on one Redis Cluster slot.
  */
+/**
+ * How long a session record read from the store is reused by this instance. A session ended on
+ * another instance is forgotten here at once through SESSION_ENDED_CHANNEL; this bounds it when
+ * that message is lost. Every authenticated request reads its record, and the round trip was a
+ * large part of a request served from cache.
+ */
+const RECORD_REUSE_MS = 1_000;
+const RECORDS_KEPT = 20_000;
+
 export class SessionService {
   private readonly now: () => number;
+  private readonly recent = new BoundedMap<string, { record: SessionRecord; readAt: number }>(RECORDS_KEPT);
 
   constructor(
     private readonly store: KeyValueStore,
@@ -103,8 +114,16 @@ export class SessionService {
     const token = decodeCookie(cookie);
     if (!token) return null;
     const idHash = sessionIdHash(this.options.serverSecret, token.id);
-    const record = parseSessionRecord(await this.store.get(this.sessionKey(idHash)));
     const now = this.now();
+    const reused = this.recent.get(idHash);
+    let record: SessionRecord | null;
+    if (reused && now - reused.readAt < RECORD_REUSE_MS) {
+      record = reused.record;
+    } else {
+      record = parseSessionRecord(await this.store.get(this.sessionKey(idHash)));
+      if (record) this.recent.set(idHash, { record, readAt: now });
+      else this.recent.delete(idHash);
+    }
     if (!record || record.expiresAt <= now || now - record.lastSeenAt >= this.options.idleTimeoutMs)
       return null;
     if (needsTouch(record, now, this.options.idleTimeoutMs)) {
@@ -114,6 +133,7 @@ export class SessionService {
         JSON.stringify(touched),
         recordTtlMs(touched, now, this.options.idleTimeoutMs),
       );
+      this.recent.set(idHash, { record: touched, readAt: now });
       return { token, idHash, record: touched };
     }
     return { token, idHash, record };
@@ -133,7 +153,13 @@ export class SessionService {
    * Ends a session. Returns true when it was the account's last one here, so its upstream
    * connections can be closed on every instance.
    */
+  /** A session ended (here or on another instance): its record is read from the store again. */
+  forget(idHash: string): void {
+    this.recent.delete(idHash);
+  }
+
   async destroy(session: Pick<LoadedSession, 'idHash' | 'record'>): Promise<boolean> {
+    this.forget(session.idHash);
     await this.store.delete(this.sessionKey(session.idHash));
     await this.store.publish(SESSION_ENDED_CHANNEL, session.idHash);
     const remaining = await this.store.setRemove(
