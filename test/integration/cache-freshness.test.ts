@@ -1,3 +1,4 @@
+import { gunzipSync } from 'node:zlib';
 import type { MessagePage } from '@westwind/contract';
 import type { FastifyInstance } from 'fastify';
 import type { ImapFlow } from 'imapflow';
@@ -57,6 +58,21 @@ describe('serving warm pages without asking the server', () => {
     expect(afterFill - before).toBeLessThanOrEqual(1);
   });
 
+  it('sends a cached page gzipped to a client that accepts it, and plain to one that does not', async () => {
+    const instance = await app({ CACHE_FRESH_MS: '60000' });
+    const user = await newUser('fresh-gzip', 30);
+    const api = await signedIn(instance, user);
+    await page(api, 'INBOX');
+    const url = `/api/mailboxes/${idOf('INBOX')}/messages`;
+    const plain = await api.request({ url, headers: { 'accept-encoding': 'identity' } });
+    const zipped = await api.request({ url, headers: { 'accept-encoding': 'gzip, deflate, br' } });
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    expect(zipped.headers['content-encoding']).toBe('gzip');
+    expect(zipped.headers.vary).toContain('accept-encoding');
+    expect(zipped.rawPayload.length).toBeLessThan(plain.rawPayload.length / 3);
+    expect(JSON.parse(gunzipSync(zipped.rawPayload).toString('utf8'))).toEqual(plain.json());
+  });
+
   it('shows an action made through Westwind in the very next page', async () => {
     const instance = await app({ CACHE_FRESH_MS: '60000' });
     const user = await newUser('fresh-action', 6);
@@ -87,6 +103,28 @@ describe('serving warm pages without asking the server', () => {
     expect(response.statusCode, response.body).toBe(200);
     expect((await page(api, 'INBOX')).items.map((r) => r.uid)).not.toContain(uid);
     if (trashBefore) expect((await page(api, 'Trash')).total).toBe(trashBefore.total + 1);
+  });
+
+  it('shows an action made through another instance in the next page of this one', async () => {
+    const [one, two] = [await app({ CACHE_FRESH_MS: '60000' }), await app({ CACHE_FRESH_MS: '60000' })];
+    const user = await newUser('fresh-instances', 6);
+    const [onOne, onTwo] = [await signedIn(one, user), await signedIn(two, user)];
+    const warm = await page(onOne, 'INBOX');
+    await page(onOne, 'INBOX');
+    const uid = warm.items[3]!.uid;
+    const response = await onTwo.request({
+      method: 'POST',
+      url: '/api/messages/actions',
+      payload: { mailboxId: idOf('INBOX'), uids: [uid], action: 'flag' },
+    });
+    expect(response.statusCode, response.body).toBe(200);
+    // Told through the store's pub/sub, which is asynchronous: a moment, not a sighting's lifetime.
+    let seen = false;
+    for (let i = 0; i < 20 && !seen; i++) {
+      seen = flagged((await page(onOne, 'INBOX')).items, uid) === true;
+      if (!seen) await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    expect(seen).toBe(true);
   });
 
   it('shows a change by another mail client once the sighting is older than CACHE_FRESH_MS', async () => {

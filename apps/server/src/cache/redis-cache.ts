@@ -20,7 +20,7 @@ import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { BoundedMap } from '../util/bounded-map.js';
 import { type MailboxMeta, readMeta } from './codec.js';
-import { currentSighting } from './sighting.js';
+import { currentSighting, type Sighting } from './sighting.js';
 import { UidIndex } from './uid-index.js';
 
 export const SUMMARY_TTL_MS = 30 * 24 * 3600_000;
@@ -65,7 +65,7 @@ export interface CachedView {
   meta: MailboxMeta;
   index: UidIndex;
   /** The IMAP state last seen on the server (within its TTL), when known. */
-  observed: string | null;
+  observed: Sighting | null;
 }
 
 /** Writes summaries only while the mailbox is still at the state they were read at. */

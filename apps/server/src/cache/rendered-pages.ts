@@ -1,3 +1,5 @@
+import { gzipSync } from 'node:zlib';
+
 /**
  * Serialized list pages of this instance, keyed by everything they depend on (the account, the
  * mailbox and its synced state, the unread count, the query), so a hit is exact: a mailbox that
@@ -8,7 +10,15 @@
 export interface RenderedPage {
   /** UTF-8 JSON: encoded once, not on every send. */
   json: Buffer;
+  /** The same, gzipped, made the first time a client that accepts gzip asks. */
+  gzip?: Buffer;
   rows: number;
+}
+
+/** The page gzipped, made once per page (compressing 40 KB costs about a millisecond). */
+export function gzipped(page: RenderedPage): Buffer {
+  page.gzip ??= gzipSync(page.json);
+  return page.gzip;
 }
 
 export class RenderedPages {

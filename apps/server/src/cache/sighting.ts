@@ -6,11 +6,18 @@
  */
 const SIGHTING = /^(\d{1,10}:\d{1,20}|changed)\|(\d{1,15})$/;
 
-/** The state to trust, or null. Malformed values (Redis is untrusted input) count as no sighting. */
-export function currentSighting(mailbox: string | null, account: string | null): string | null {
+export interface Sighting {
+  state: string;
+  /** When it was seen (ms since the epoch). */
+  at: number;
+}
+
+/** The sighting to trust, or null. Malformed values (Redis is untrusted input) count as none. */
+export function currentSighting(mailbox: string | null, account: string | null): Sighting | null {
   const seen = mailbox === null ? null : SIGHTING.exec(mailbox);
   if (!seen || seen[1] === 'changed') return null;
+  const at = Number(seen[2]);
   const anyChange = account === null ? null : SIGHTING.exec(account);
-  if (anyChange && Number(anyChange[2]) >= Number(seen[2])) return null;
-  return seen[1]!;
+  if (anyChange && Number(anyChange[2]) >= at) return null;
+  return { state: seen[1]!, at };
 }

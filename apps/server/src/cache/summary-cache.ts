@@ -56,7 +56,7 @@ import {
 } from './imap-delta.js';
 import { type CacheMetrics, cacheMetrics } from './metrics.js';
 import { ACCOUNT_WIDE, type CachedView, keysFor, type MailboxKeys, RedisCache } from './redis-cache.js';
-import { RenderedPages } from './rendered-pages.js';
+import { type RenderedPage, RenderedPages } from './rendered-pages.js';
 import type { UidIndex } from './uid-index.js';
 
 export interface SummaryCacheOptions {
@@ -87,6 +87,8 @@ export interface SummaryCacheOptions {
 
 /** When each pooled connection's selection was last checked against STATUS from outside it. */
 const checkedSelections = new WeakMap<ImapFlow, { path: string; uidValidity: string; at: number }>();
+/** Current views held in process (each a sync state and a UID index). */
+const VIEWS_KEPT = 5_000;
 /** Past this many accounts whose folder tree changed recently, the oldest entries are forgotten. */
 const TREE_CHANGES_KEPT = 10_000;
 
@@ -119,6 +121,12 @@ export class SummaryCache {
   private readonly freshMs: number;
   private readonly selectionTrustMs: number;
   private readonly rendered: RenderedPages;
+  /**
+   * Views read from Redis whose sighting is current, kept until the sighting would end: pages of
+   * a busy mailbox then need no Redis at all. Every instance forgets a mailbox's view as soon as
+   * it hears (through the push channel) that it changed or was seen at another state.
+   */
+  private readonly views = new BoundedMap<string, { view: CachedView; until: number }>(VIEWS_KEPT);
   /** accountKey → when its folder tree last changed through Westwind (any instance). */
   private readonly treeChangedAt = new BoundedMap<string, number>(TREE_CHANGES_KEPT);
   private downUntil = 0;
@@ -190,16 +198,26 @@ export class SummaryCache {
     accountKey: string,
     query: SummaryPageQuery,
     serialize: (page: MessagePage) => string,
-  ): Promise<Buffer | null> {
+  ): Promise<RenderedPage | null> {
     if (query.sort !== 'date' || this.freshMs === 0 || !this.cache || Date.now() < this.downUntil)
       return null;
     const keys = keysFor(accountKey, query.mailboxId);
+    const viewKey = `${accountKey}\n${query.mailboxId}`;
     try {
-      const view = await this.readView(keys);
-      if (!view) return null;
+      const now = Date.now();
+      const held = this.views.get(viewKey);
+      let view: CachedView;
+      if (held && now < held.until) {
+        view = held.view;
+      } else {
+        const read = await this.readView(keys);
+        if (!read) return null;
+        view = read;
+      }
       const { meta } = view;
       const state = stateOf(meta.uidValidity, meta.modseq);
-      if (view.observed !== state || meta.unreadModseq !== meta.modseq) return null;
+      if (view.observed?.state !== state || meta.unreadModseq !== meta.modseq) return null;
+      if (view !== held?.view) this.views.set(viewKey, { view, until: view.observed.at + this.freshMs });
       const key = [
         accountKey,
         query.mailboxId,
@@ -213,13 +231,13 @@ export class SummaryCache {
       const rendered = this.rendered.get(key);
       if (rendered !== undefined) {
         this.metrics.hits.inc(rendered.rows);
-        return rendered.json;
+        return rendered;
       }
       const page = await this.servePage(null, keys, view, query);
       if (!page) return null;
-      const json = Buffer.from(serialize(page));
-      this.rendered.set(key, { json, rows: page.items.length });
-      return json;
+      const fresh: RenderedPage = { json: Buffer.from(serialize(page)), rows: page.items.length };
+      this.rendered.set(key, fresh);
+      return fresh;
     } catch (error) {
       if (!(error instanceof CacheUnavailable)) throw error;
       this.markDown(error.cause);
@@ -330,6 +348,7 @@ export class SummaryCache {
     } else {
       state = await imapState(client, path);
     }
+    if (state) this.forget(accountKey, [keys.mailboxId], stateOf(state.uidValidity, state.modseq));
     if (state && this.cache && this.freshMs > 0 && Date.now() >= this.downUntil) {
       await this.cache
         .observe(keys, stateOf(state.uidValidity, state.modseq), seenAt, this.freshMs)
@@ -363,6 +382,27 @@ export class SummaryCache {
    */
   treeChanged(accountKey: string): void {
     this.treeChangedAt.set(accountKey, Date.now());
+    this.forget(accountKey, ['*']);
+  }
+
+  /**
+   * This instance heard that these mailboxes of the account changed (`*`: any), or, with
+   * `state`, that one was seen at that state: a view held for it is dropped unless it is at
+   * that state.
+   */
+  forget(accountKey: string, mailboxIds: readonly string[], state?: string): void {
+    if (mailboxIds.includes('*')) {
+      this.views.deleteWhere((key) => key.startsWith(`${accountKey}\n`));
+      return;
+    }
+    for (const mailboxId of mailboxIds) {
+      const key = `${accountKey}\n${mailboxId}`;
+      const held = this.views.get(key);
+      if (!held) continue;
+      if (state === undefined || stateOf(held.view.meta.uidValidity, held.view.meta.modseq) !== state) {
+        this.views.delete(key);
+      }
+    }
   }
 
   /**
@@ -370,6 +410,7 @@ export class SummaryCache {
    * of each asks the server first. Never throws.
    */
   async changed(accountKey: string, mailboxIds: readonly string[]): Promise<void> {
+    this.forget(accountKey, mailboxIds);
     if (!this.cache || this.freshMs === 0 || Date.now() < this.downUntil) return;
     const cache = this.cache;
     const seenAt = Date.now();

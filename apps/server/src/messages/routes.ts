@@ -10,6 +10,8 @@ import {
   MessagePage,
 } from '@westwind/contract';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { acceptsGzip } from '../cache/accept-encoding.js';
+import { gzipped } from '../cache/rendered-pages.js';
 import { SingleFlight } from '../cache/single-flight.js';
 import { AppErrors } from '../errors.js';
 import { requireMailboxPath } from '../mailboxes/mailbox-id.js';
@@ -74,8 +76,13 @@ export default async function messageRoutes(app: FastifyInstance): Promise<void>
       if (fresh === null && (await revalidations.landed(flight))) {
         fresh = await cache.freshPage(accountKey, query, serialize);
       }
-      // Already serialized (by this route's own serializer): a Buffer body is sent as it is.
-      if (fresh !== null) return reply.type('application/json; charset=utf-8').send(fresh as never);
+      reply.header('vary', 'accept-encoding');
+      if (fresh !== null) {
+        // Already serialized (by this route's own serializer): a Buffer body is sent as it is.
+        reply.type('application/json; charset=utf-8');
+        if (!acceptsGzip(request.headers['accept-encoding'])) return reply.send(fresh.json as never);
+        return reply.header('content-encoding', 'gzip').send(gzipped(fresh) as never);
+      }
       const pageCache = cache.enabled ? cache.forAccount(accountKey, who) : undefined;
       const list = () => withImap(app, request, (client) => fetchSummaryPage(client, path, query, pageCache));
       return revalidations.run(flight, async () => {

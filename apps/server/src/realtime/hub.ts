@@ -156,16 +156,30 @@ export class PushHub {
     } catch {
       return;
     }
-    if (wire?.kind === 'refresh' && wire.tree === true && typeof wire.accountKey === 'string') {
-      // Every instance, watching or not: its pooled connections may have a replaced folder selected.
-      this.app.summaryCache.treeChanged(wire.accountKey);
-    }
+    if (typeof wire?.accountKey === 'string') this.tellCache(wire);
     const account = typeof wire?.accountKey === 'string' ? this.accounts.get(wire.accountKey) : undefined;
     if (!account) return;
     if (wire.kind === 'event' && wire.event?.type === 'mailbox') {
       for (const client of account.clients) this.deliverTo(client, wire.event);
     } else if (wire.kind === 'refresh' && Array.isArray(wire.mailboxIds)) {
       account.watch.refresh(wire.mailboxIds.filter((id): id is string => typeof id === 'string'));
+    }
+  }
+
+  /**
+   * Every instance, whether it has clients of the account or not: its cache may hold views of
+   * those mailboxes, and its pooled connections a folder that was replaced.
+   */
+  private tellCache(wire: Wire): void {
+    const cache = this.app.summaryCache;
+    if (wire.kind === 'event' && wire.event?.type === 'mailbox' && typeof wire.event.mailboxId === 'string') {
+      cache.forget(wire.accountKey, [wire.event.mailboxId], String(wire.event.state));
+    } else if (wire.kind === 'refresh' && Array.isArray(wire.mailboxIds)) {
+      if (wire.tree === true) cache.treeChanged(wire.accountKey);
+      cache.forget(
+        wire.accountKey,
+        wire.mailboxIds.filter((id): id is string => typeof id === 'string'),
+      );
     }
   }
 

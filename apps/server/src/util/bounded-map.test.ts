@@ -22,5 +22,10 @@ describe('BoundedMap', () => {
     expect(map.get('a')).toBe(2);
     map.delete('a');
     expect(map.get('a')).toBeUndefined();
+    map.set('x1', 1);
+    map.set('y1', 2);
+    map.deleteWhere((key) => key.startsWith('x'));
+    expect(map.get('x1')).toBeUndefined();
+    expect(map.get('y1')).toBe(2);
   });
 });

@@ -26,6 +26,11 @@ export class BoundedMap<K, V> {
     this.entries.delete(key);
   }
 
+  /** Removes every entry whose key matches (a scan: for rare events, not per request). */
+  deleteWhere(matches: (key: K) => boolean): void {
+    for (const key of [...this.entries.keys()]) if (matches(key)) this.entries.delete(key);
+  }
+
   get size(): number {
     return this.entries.size;
   }
