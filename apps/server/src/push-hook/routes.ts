@@ -32,7 +32,8 @@ async function pushHookPlugin(app: FastifyInstance, { config }: { config: Config
       const server = address ? imapServerFor(address, config.upstream) : null;
       return address && server ? [app.sessions.accountKeyFor(address, server.host, server.port)] : [];
     },
-    changed: (accountKey, mailboxIds) => app.push.changed(accountKey, mailboxIds),
+    // A delivery is news the user waits for: no coalescing (see AccountWatch.refresh).
+    changed: (accountKey, mailboxIds) => app.push.changed(accountKey, mailboxIds, { urgent: true }),
     log: app.log,
   });
   app.decorate('pushHook', listener);

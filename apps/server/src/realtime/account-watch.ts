@@ -21,6 +21,9 @@ export interface AccountWatchOptions {
   coalesceMs: number;
 }
 
+/** When an urgent refresh looks (ms after the hint); the later looks find nothing new, cheaply. */
+const URGENT_LOOKS_MS = [0, 10, 30, 80, 200];
+
 export const statesKey = (accountKey: string) => `ww:account:{${accountKey}}:states`;
 
 /** The latest event of each mailbox of an account, as the watching instance last saved them. */
@@ -90,15 +93,32 @@ export class AccountWatch {
     this.timer.unref();
   }
 
-  /** Asks for fresh counts of these mailboxes (after an action that changed them). */
-  refresh(mailboxIds: readonly string[]): void {
+  /**
+   * Asks for fresh counts of these mailboxes (after an action that changed them). `urgent` (the
+   * mail server said new mail is being delivered): looked at now instead of after the coalescing
+   * delay, and again a few times shortly after, since the hint can come before the delivery is
+   * committed; each look is a NOOP on the folder's IDLE connection where it has one.
+   */
+  refresh(mailboxIds: readonly string[], options: { urgent?: boolean } = {}): void {
     if (!this.holding) return;
+    const paths: string[] = [];
     for (const id of mailboxIds) {
       // '*': every folder (LIST-STATUS), when the caller does not know which ones changed.
       const path = id === '*' ? '*' : mailboxPathOf(id);
-      if (path) this.pending.add(path);
+      if (path) paths.push(path);
     }
-    this.flush.trigger();
+    if (!options.urgent) {
+      for (const path of paths) this.pending.add(path);
+      this.flush.trigger();
+      return;
+    }
+    for (const delay of URGENT_LOOKS_MS) {
+      const look = setTimeout(() => {
+        for (const path of paths) this.pending.add(path);
+        void this.refreshPending();
+      }, delay);
+      look.unref();
+    }
   }
 
   private leaseKey(): string {
@@ -179,19 +199,35 @@ export class AccountWatch {
     const paths = [...this.pending];
     this.pending.clear();
     const all = paths.includes('*');
-    const { user, password, ...endpoint } = target;
     const seenAt = Date.now();
-    const states = await this.options.imap.withConnection(
-      this.options.accountKey,
-      endpoint,
-      { user, password },
-      async (client) => {
-        // STATUS (and LIST-STATUS) of the mailbox this connection has selected answers from the
-        // session's own view, which only a NOOP brings up to date (RFC 3501 §6.3.10).
-        if (client.mailbox) await client.noop();
-        return all ? listAll(client) : statusOf(client, paths);
-      },
-    );
+    // A folder held in IDLE is asked on that connection (NOOP, ~1 ms), not by STATUS on a pooled
+    // one, which costs a round trip to the pool and, on a large Maildir, tens of milliseconds.
+    const states: MailboxStateEvent[] = [];
+    const rest: string[] = [];
+    for (const path of all ? [] : paths) {
+      const snapshot = await this.idles
+        .get(path)
+        ?.snapshot()
+        .catch(() => null);
+      if (snapshot) states.push(eventOf(path, snapshot));
+      else rest.push(path);
+    }
+    if (all || rest.length > 0) {
+      const { user, password, ...endpoint } = target;
+      states.push(
+        ...(await this.options.imap.withConnection(
+          this.options.accountKey,
+          endpoint,
+          { user, password },
+          async (client) => {
+            // STATUS (and LIST-STATUS) of the mailbox this connection has selected answers from
+            // the session's own view, which only a NOOP brings up to date (RFC 3501 §6.3.10).
+            if (client.mailbox) await client.noop();
+            return all ? listAll(client) : statusOf(client, rest);
+          },
+        )),
+      );
+    }
     const changed: MailboxStateEvent[] = [];
     for (const event of states) {
       const signature = `${event.state}|${event.total}|${event.unread}`;

@@ -1,4 +1,6 @@
 import { ImapFlow } from 'imapflow';
+import { selectedState, trackHighestModseq } from '../cache/imap-delta.js';
+import { countUnseen } from '../messages/list/fetch-page.js';
 import { reconnectDelay } from './state.js';
 
 export interface WatchTarget {
@@ -9,6 +11,13 @@ export interface WatchTarget {
   starttls: boolean;
   user: string;
   password: string;
+}
+
+export interface FolderSnapshot {
+  uidValidity: bigint;
+  highestModseq: bigint;
+  messages: number;
+  unseen: number;
 }
 
 interface Log {
@@ -77,6 +86,8 @@ export class FolderIdle {
     try {
       await client.connect();
       await client.mailboxOpen(this.path, { readOnly: true });
+      // The new HIGHESTMODSEQ after arrivals and expunges comes while idling: keep it (snapshot).
+      trackHighestModseq(client);
       this.log.debug({ path: this.path }, 'watch idling');
       this.failures = 0;
       // Whatever happened while we were away counts as a change.
@@ -85,6 +96,23 @@ export class FolderIdle {
       this.log.warn({ err: error, path: this.path }, 'watch could not start');
       client.close();
     }
+  }
+
+  /**
+   * The folder's state now, asked on this connection: a NOOP (which ends the IDLE for a moment)
+   * and a count of unseen messages. Null when not connected or the server has no CONDSTORE.
+   */
+  async snapshot(): Promise<FolderSnapshot | null> {
+    const client = this.client;
+    if (!client?.mailbox || client.mailbox.path !== this.path) return null;
+    const state = await selectedState(client);
+    if (!state) return null;
+    return {
+      uidValidity: BigInt(state.uidValidity),
+      highestModseq: BigInt(state.modseq),
+      messages: state.messages,
+      unseen: await countUnseen(client),
+    };
   }
 
   private scheduleReconnect(): void {

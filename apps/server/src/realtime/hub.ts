@@ -22,7 +22,7 @@ const CHANNEL = 'westwind:push';
 
 type Wire =
   | { kind: 'event'; accountKey: string; event: MailboxStateEvent }
-  | { kind: 'refresh'; accountKey: string; mailboxIds: string[]; tree?: boolean };
+  | { kind: 'refresh'; accountKey: string; mailboxIds: string[]; tree?: boolean; urgent?: boolean };
 
 interface Client {
   socket: WebSocket;
@@ -89,13 +89,24 @@ export class PushHub {
 
   /**
    * After an action changed these mailboxes: whoever watches the account refreshes them now.
-   * `tree`: folders were created, renamed, moved or deleted.
+   * `tree`: folders were created, renamed, moved or deleted. `urgent`: new mail the mail server
+   * told us of, refreshed at once instead of coalesced with a burst.
    */
-  async changed(accountKey: string, mailboxIds: string[], options: { tree?: boolean } = {}): Promise<void> {
+  async changed(
+    accountKey: string,
+    mailboxIds: string[],
+    options: { tree?: boolean; urgent?: boolean } = {},
+  ): Promise<void> {
     // Here at once; other instances when the wire reaches them.
     if (options.tree) this.app.summaryCache.treeChanged(accountKey);
     await this.app.summaryCache.changed(accountKey, mailboxIds);
-    const wire: Wire = { kind: 'refresh', accountKey, mailboxIds, ...(options.tree ? { tree: true } : {}) };
+    const wire: Wire = {
+      kind: 'refresh',
+      accountKey,
+      mailboxIds,
+      ...(options.tree ? { tree: true } : {}),
+      ...(options.urgent ? { urgent: true } : {}),
+    };
     await this.app.store.publish(CHANNEL, JSON.stringify(wire));
   }
 
@@ -162,7 +173,10 @@ export class PushHub {
     if (wire.kind === 'event' && wire.event?.type === 'mailbox') {
       for (const client of account.clients) this.deliverTo(client, wire.event);
     } else if (wire.kind === 'refresh' && Array.isArray(wire.mailboxIds)) {
-      account.watch.refresh(wire.mailboxIds.filter((id): id is string => typeof id === 'string'));
+      account.watch.refresh(
+        wire.mailboxIds.filter((id): id is string => typeof id === 'string'),
+        { urgent: wire.urgent === true },
+      );
     }
   }
 
