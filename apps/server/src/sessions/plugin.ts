@@ -7,6 +7,8 @@ import fp from 'fastify-plugin';
 import { AppErrors } from '../errors.js';
 import type { RedisStore } from '../store/redis-store.js';
 import { BoundedMap } from '../util/bounded-map.js';
+import { BatchedCounters } from './batched-counters.js';
+import { batchedRateLimitStore, redisWindowCounter } from './rate-limit-store.js';
 import {
   ACCOUNT_SIGNED_OUT_CHANNEL,
   type LoadedSession,
@@ -48,6 +50,10 @@ export const cookieOptions = {
   secure: 'auto' as const,
 };
 
+/** How often rate-limit counts go to Redis, and how many client keys are counted here at most. */
+const RATE_LIMIT_FLUSH_MS = 50;
+const RATE_LIMIT_KEYS_HELD = 100_000;
+
 /** Sessions whose key this instance has seen open their credential, most recent kept. */
 const OPENED_KEYS_KEPT = 20_000;
 
@@ -61,13 +67,21 @@ async function sessionsPlugin(app: FastifyInstance, options: SessionsOptions): P
   await app.register(cookie);
   await app.register(csrf, { cookieOpts: cookieOptions, cookieKey: 'ww_csrf' });
 
+  // Shared across instances when Redis is there (counted locally between flushes, see
+  // BatchedCounters); a Redis outage must not take sign-in down.
+  const counters =
+    app.store.kind === 'redis'
+      ? new BatchedCounters(redisWindowCounter((app.store as RedisStore).client, 'ww:ratelimit:api:'), {
+          flushMs: RATE_LIMIT_FLUSH_MS,
+          maxKeys: RATE_LIMIT_KEYS_HELD,
+        })
+      : null;
+  if (counters) app.addHook('onClose', async () => counters.close());
   await app.register(rateLimit, {
     global: true,
     max: options.apiRateLimitPerMinute,
     timeWindow: 60_000,
-    // Shared across instances when Redis is there; a Redis outage must not take sign-in down.
-    ...(app.store.kind === 'redis' ? { redis: (app.store as RedisStore).client, skipOnError: true } : {}),
-    nameSpace: 'ww:ratelimit:api:',
+    ...(counters ? { store: batchedRateLimitStore(counters), skipOnError: true } : {}),
     allowList: (request) => !request.url.startsWith('/api/'),
     errorResponseBuilder: (_request, context) => {
       const seconds = Math.max(1, Math.ceil(context.ttl / 1000));
