@@ -10,13 +10,11 @@ import {
   MessagePage,
 } from '@westwind/contract';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { acceptsGzip } from '../cache/accept-encoding.js';
-import { gzipped } from '../cache/rendered-pages.js';
-import { SingleFlight } from '../cache/single-flight.js';
 import { AppErrors } from '../errors.js';
 import { requireMailboxPath } from '../mailboxes/mailbox-id.js';
 import { withImap } from '../sessions/imap-access.js';
 import { runMessageAction } from './actions/run-action.js';
+import { CachedList, sendPage } from './list/cached-list.js';
 import { fetchSummaryPage } from './list/fetch-page.js';
 
 const errors = {
@@ -50,7 +48,7 @@ function accountOf(request: FastifyRequest): { accountKey: string; who: string }
 export default async function messageRoutes(app: FastifyInstance): Promise<void> {
   const api = app.withTypeProvider<TypeBoxTypeProvider>();
   const cache = app.summaryCache;
-  const revalidations = new SingleFlight();
+  const cachedList = new CachedList(cache);
 
   api.get(
     '/api/mailboxes/:mailboxId/messages',
@@ -69,23 +67,9 @@ export default async function messageRoutes(app: FastifyInstance): Promise<void>
       const { cursor, limit = 50, sort = 'date', order = 'desc' } = request.query;
       const { accountKey, who } = accountOf(request);
       const query = { mailboxId, cursor, limit, sort, order };
-      const serialize = (page: MessagePage) => reply.serialize(page) as string;
-      const flight = `${accountKey}\n${mailboxId}`;
-      let fresh = await cache.freshPage(accountKey, query, serialize);
-      // Another request of this mailbox is asking the server: its answer refreshes the cache.
-      if (fresh === null && (await revalidations.landed(flight))) {
-        fresh = await cache.freshPage(accountKey, query, serialize);
-      }
-      reply.header('vary', 'accept-encoding');
-      if (fresh !== null) {
-        // Already serialized (by this route's own serializer): a Buffer body is sent as it is.
-        reply.type('application/json; charset=utf-8');
-        if (!acceptsGzip(request.headers['accept-encoding'])) return reply.send(fresh.json as never);
-        return reply.header('content-encoding', 'gzip').send(gzipped(fresh) as never);
-      }
       const pageCache = cache.enabled ? cache.forAccount(accountKey, who) : undefined;
       const list = () => withImap(app, request, (client) => fetchSummaryPage(client, path, query, pageCache));
-      return revalidations.run(flight, async () => {
+      const page = await cachedList.page(accountKey, query, reply, async () => {
         try {
           return await list();
         } catch (error) {
@@ -95,6 +79,7 @@ export default async function messageRoutes(app: FastifyInstance): Promise<void>
           return list();
         }
       });
+      return sendPage(request, reply, page as never);
     },
   );
 
