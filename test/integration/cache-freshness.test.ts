@@ -58,6 +58,18 @@ describe('serving warm pages without asking the server', () => {
     expect(afterFill - before).toBeLessThanOrEqual(1);
   });
 
+  it('asks the server once, not once per request, when many requests find the sighting ended', async () => {
+    const instance = await app({ CACHE_FRESH_MS: '200' });
+    const user = await newUser('fresh-herd', 10);
+    const api = await signedIn(instance, user);
+    const warm = await page(api, 'INBOX');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const before = await borrows(instance);
+    const pages = await Promise.all(Array.from({ length: 60 }, () => page(api, 'INBOX')));
+    for (const again of pages) expect(again.items).toEqual(warm.items);
+    expect((await borrows(instance)) - before).toBeLessThanOrEqual(2);
+  });
+
   it('sends a cached page gzipped to a client that accepts it, and plain to one that does not', async () => {
     const instance = await app({ CACHE_FRESH_MS: '60000' });
     const user = await newUser('fresh-gzip', 30);

@@ -4,12 +4,12 @@ import { SingleFlight } from './single-flight.js';
 describe('SingleFlight', () => {
   it('lets others wait for the flight under a key, whatever its outcome', async () => {
     const flights = new SingleFlight();
-    expect(await flights.landed('k')).toBe(false);
+    expect(flights.landing('k')).toBeUndefined();
     let finish!: (value: number) => void;
     const first = flights.run('k', () => new Promise<number>((resolve) => (finish = resolve)));
     let landed = false;
-    const waiting = flights.landed('k').then((value) => {
-      landed = value;
+    const waiting = flights.landing('k')!.then(() => {
+      landed = true;
     });
     await Promise.resolve();
     expect(landed).toBe(false);
@@ -21,7 +21,7 @@ describe('SingleFlight', () => {
 
     const failing = flights.run('k', () => Promise.reject(new Error('no')));
     await expect(failing).rejects.toThrow('no');
-    expect(await flights.landed('k')).toBe(false);
+    expect(flights.landing('k')).toBeUndefined();
   });
 
   it('keeps the first flight of a key while a second runs alongside', async () => {

@@ -7,12 +7,16 @@
 export class SingleFlight {
   private readonly flights = new Map<string, Promise<unknown>>();
 
-  /** True once the flight under `key` landed (whatever its outcome); false when none was up. */
-  async landed(key: string): Promise<boolean> {
+  /**
+   * The landing of the flight under `key` (whatever its outcome), or undefined when none is up.
+   * Synchronous, so that checking and then `run` cannot be interleaved by another caller.
+   */
+  landing(key: string): Promise<void> | undefined {
     const flight = this.flights.get(key);
-    if (!flight) return false;
-    await flight.catch(() => undefined);
-    return true;
+    return flight?.then(
+      () => undefined,
+      () => undefined,
+    );
   }
 
   /** Runs `fn`, as the flight under `key` unless one is up already. */

@@ -25,9 +25,13 @@ export class CachedList {
     const serialize = (page: MessagePage) => reply.serialize(page) as string;
     const flight = `${accountKey}\n${query.mailboxId}`;
     let fresh = await this.cache.freshPage(accountKey, query, serialize);
-    if (fresh === null && (await this.revalidations.landed(flight))) {
-      fresh = await this.cache.freshPage(accountKey, query, serialize);
-    }
+    if (fresh !== null) return fresh;
+    // Checked and joined (or started) in one synchronous step: when a folder's sighting ends,
+    // the first request asks the server and every other one of that folder waits for it.
+    const landing = this.revalidations.landing(flight);
+    if (!landing) return this.revalidations.run(flight, fromServer);
+    await landing;
+    fresh = await this.cache.freshPage(accountKey, query, serialize);
     return fresh ?? this.revalidations.run(flight, fromServer);
   }
 }
