@@ -3,7 +3,7 @@ import type { MessagePage } from '@westwind/contract';
 import type { FastifyInstance } from 'fastify';
 import type { ImapFlow } from 'imapflow';
 import { afterEach, describe, expect, inject, it } from 'vitest';
-import { idOf, imap, message, newUser, page, signedIn, verify } from '../fault/cache-support.ts';
+import { changes, idOf, imap, message, newUser, page, signedIn, verify } from '../fault/cache-support.ts';
 import { HttpSession } from '../support/http-session.ts';
 import { PushClient } from '../support/push-client.ts';
 import { type RunningServer, stackConfig, startServer, useApps } from '../support/server.ts';
@@ -137,6 +137,35 @@ describe('serving warm pages without asking the server', () => {
       if (!seen) await new Promise((resolve) => setTimeout(resolve, 25));
     }
     expect(seen).toBe(true);
+  });
+
+  it('keeps the folder state right on a pooled connection that has it selected, across deletes and arrivals', async () => {
+    const instance = await app({ CACHE_FRESH_MS: '60000' });
+    const user = await newUser('fresh-modseq', 8);
+    const [one, two] = [await signedIn(instance, user), await signedIn(instance, user)];
+    const warm = await page(one, 'INBOX');
+    await page(one, 'INBOX');
+    const uid = warm.items[2]!.uid;
+    // The delete runs on the account's pooled connection, which has INBOX selected: the server
+    // reports the new HIGHESTMODSEQ on the MOVE's reply, not on a later NOOP.
+    const response = await two.request({
+      method: 'POST',
+      url: '/api/messages/actions',
+      payload: { mailboxId: idOf('INBOX'), uids: [uid], action: 'delete' },
+    });
+    expect(response.statusCode, response.body).toBe(200);
+    const delta = await changes(one, 'INBOX', warm.state);
+    expect(delta.destroyed).toContain(uid);
+    expect(delta.newState).not.toBe(warm.state);
+    const direct = await imap(user);
+    try {
+      await direct.append('INBOX', message('arrived'));
+    } finally {
+      await direct.logout().catch(() => {});
+    }
+    const next = await changes(one, 'INBOX', delta.newState);
+    expect(next.created.map((r) => r.subject)).toEqual(['arrived']);
+    expect((await verify(user)).mismatches).toEqual([]);
   });
 
   it('shows a change by another mail client once the sighting is older than CACHE_FRESH_MS', async () => {

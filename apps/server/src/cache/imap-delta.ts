@@ -3,6 +3,7 @@
  * modseq, and the full UID list by one ESEARCH. Each is one command (RFC 7162, RFC 4731).
  */
 import type { ImapFlow } from 'imapflow';
+import { trackHighestModseq, tracksHighestModseq } from '../imap/highest-modseq.js';
 import { UidIndex } from './uid-index.js';
 
 export interface ImapState {
@@ -40,54 +41,18 @@ export async function imapState(client: ImapFlow, path: string): Promise<ImapSta
   };
 }
 
-type SectionHandler = (section: unknown[]) => Promise<void>;
-
-function sectionHandlers(client: ImapFlow): Record<string, SectionHandler> | undefined {
-  return (client as unknown as { sectionHandlers?: Record<string, SectionHandler> }).sectionHandlers;
-}
-
-/** Raises the selected mailbox's `highestModseq` to `value` (never lowers it). */
-function raiseHighestModseq(client: ImapFlow, value: unknown): void {
-  const text = (value as { value?: unknown } | undefined)?.value;
-  const mailbox = client.mailbox;
-  if (!mailbox || typeof text !== 'string' || !/^\d{1,20}$/.test(text)) return;
-  const modseq = BigInt(text);
-  if (mailbox.highestModseq === undefined || modseq > mailbox.highestModseq) mailbox.highestModseq = modseq;
-}
-
-/**
- * From now on, every untagged `OK [HIGHESTMODSEQ n]` raises the selected mailbox's
- * `highestModseq`: for a connection that keeps one mailbox selected for good (a watch's IDLE), on
- * which the server reports arrivals and expunges that way while idling. imapflow reads the code
- * only while selecting; FETCH with MODSEQ (flag changes) it folds in itself.
- */
-export function trackHighestModseq(client: ImapFlow): void {
-  const handlers = sectionHandlers(client);
-  if (handlers) handlers.HIGHESTMODSEQ = async ([value]) => raiseHighestModseq(client, value);
-}
-
 /**
  * The state of the mailbox `client` has selected, brought up to date by a NOOP: no STATUS, no
  * new SELECT (on Dovecot each costs ~150 ms on a 100,000-message Maildir; NOOP costs what
- * changed). The caller holds the mailbox lock. The server reports a new HIGHESTMODSEQ after
- * expunges and arrivals as an untagged `OK [HIGHESTMODSEQ n]` (RFC 7162 section 3.1.2.1), which
- * is listened for here for the length of the NOOP (see trackHighestModseq). Null without
- * CONDSTORE.
+ * changed). The caller holds the mailbox lock. The new HIGHESTMODSEQ after expunges and
+ * arrivals comes as a response code on whatever command ran next (RFC 7162 section 3.1.2.1), so
+ * the connection must track it (imap/highest-modseq.ts). Null without CONDSTORE.
  */
 export async function selectedState(client: ImapFlow): Promise<ImapState | null> {
   if (!client.enabled.has('CONDSTORE') && !client.enabled.has('QRESYNC')) return null;
-  const handlers = sectionHandlers(client);
-  const previous = handlers?.HIGHESTMODSEQ;
-  const during: SectionHandler = async ([value]) => raiseHighestModseq(client, value);
-  if (handlers) handlers.HIGHESTMODSEQ = during;
-  try {
-    await client.noop();
-  } finally {
-    if (handlers?.HIGHESTMODSEQ === during) {
-      if (previous) handlers.HIGHESTMODSEQ = previous;
-      else delete handlers.HIGHESTMODSEQ;
-    }
-  }
+  // Pooled and watch connections track it for good; any other is tracked from here on.
+  if (!tracksHighestModseq(client)) trackHighestModseq(client);
+  await client.noop();
   const mailbox = client.mailbox;
   if (!mailbox || mailbox.highestModseq === undefined) return null;
   return {

@@ -100,16 +100,19 @@ if redis.call('HLEN', KEYS[3]) > ${HISTORY_MAX} then redis.call('DEL', KEYS[3]);
 return 1`;
 
 /**
- * Records the server's state of a mailbox as seen at ARGV[2] (ms), unless a later sighting is
- * already recorded: a slow request must not overwrite what a newer one (or the watch) saw.
+ * Records the server's state of a mailbox as seen at ARGV[2] (ms), until ARGV[3] (ms since the
+ * epoch, so a slow write cannot extend it), unless a later sighting is already recorded: a slow
+ * request must not overwrite what a newer one (or the watch) saw. At the same millisecond a
+ * "changed" stays.
  */
 const OBSERVE = `
 local current = redis.call('GET', KEYS[1])
+local at = tonumber(ARGV[2])
 if current then
-  local at = tonumber(string.match(current, '|(%d+)$'))
-  if at and at > tonumber(ARGV[2]) then return 0 end
+  local seen = tonumber(string.match(current, '|(%d+)$'))
+  if seen and (seen > at or (seen == at and string.sub(current, 1, 8) == 'changed|')) then return 0 end
 end
-redis.call('SET', KEYS[1], ARGV[1] .. '|' .. ARGV[2], 'PX', ARGV[3])
+redis.call('SET', KEYS[1], ARGV[1] .. '|' .. ARGV[2], 'PXAT', ARGV[3])
 return 1`;
 
 /** The sync state, index and sightings in one atomic read (one command, so it pipelines). */
@@ -143,7 +146,8 @@ export interface CommitInput {
   flags: [number, string][];
 }
 
-const PARSED_INDEXES_KEPT = 32;
+const PARSED_INDEXES_KEPT = 16;
+const PARSED_INDEX_MAX_CHARS = 64 * 1024;
 export class RedisCache {
   private readonly redis: Scripted;
   private readonly parsedIndexes = new BoundedMap<string, UidIndex>(PARSED_INDEXES_KEPT);
@@ -190,7 +194,7 @@ export class RedisCache {
     const known = this.parsedIndexes.get(text);
     if (known) return known;
     const index = UidIndex.parse(text);
-    if (index) this.parsedIndexes.set(text, index);
+    if (index && text.length <= PARSED_INDEX_MAX_CHARS) this.parsedIndexes.set(text, index);
     return index;
   }
 
@@ -199,7 +203,9 @@ export class RedisCache {
    * records that it changed then (to a state not yet seen).
    */
   async observe(keys: MailboxKeys, state: string | null, seenAt: number, ttlMs: number): Promise<void> {
-    await this.redis.wwCacheObserve(keys.observed, state ?? 'changed', seenAt, ttlMs);
+    // Already over (a slow ask): nothing to record.
+    if (seenAt + ttlMs <= Date.now()) return;
+    await this.redis.wwCacheObserve(keys.observed, state ?? 'changed', seenAt, seenAt + ttlMs);
   }
 
   /** Raw packed values of `uids` (null where missing); refreshes the summaries' TTL and LRU. */

@@ -87,8 +87,10 @@ export interface SummaryCacheOptions {
 
 /** When each pooled connection's selection was last checked against STATUS from outside it. */
 const checkedSelections = new WeakMap<ImapFlow, { path: string; uidValidity: string; at: number }>();
-/** Current views held in process (each a sync state and a UID index). */
-const VIEWS_KEPT = 5_000;
+/** Current views held in process (each a sync state and a UID index), and how fragmented an
+ * index may be to be held (a range is two numbers; a heavily expunged 100k folder has thousands). */
+const VIEWS_KEPT = 2_000;
+const HELD_VIEW_MAX_RANGES = 5_000;
 /** Past this many accounts whose folder tree changed recently, the oldest entries are forgotten. */
 const TREE_CHANGES_KEPT = 10_000;
 
@@ -194,6 +196,11 @@ export class SummaryCache {
    * `serialize`: only while the server was seen at the cached state within `freshMs` and every
    * row is cached. Null otherwise (then `page` runs).
    */
+  /** Whether freshPage can ever serve `query` (else callers go to the server directly). */
+  servesFresh(query: SummaryPageQuery): boolean {
+    return query.sort === 'date' && this.freshMs > 0 && this.cache !== null;
+  }
+
   async freshPage(
     accountKey: string,
     query: SummaryPageQuery,
@@ -217,7 +224,10 @@ export class SummaryCache {
       const { meta } = view;
       const state = stateOf(meta.uidValidity, meta.modseq);
       if (view.observed?.state !== state || meta.unreadModseq !== meta.modseq) return null;
-      if (view !== held?.view) this.views.set(viewKey, { view, until: view.observed.at + this.freshMs });
+      if (view.observed.at + this.freshMs <= now) return null;
+      if (view !== held?.view && view.index.rangeCount <= HELD_VIEW_MAX_RANGES) {
+        this.views.set(viewKey, { view, until: view.observed.at + this.freshMs });
+      }
       const key = [
         accountKey,
         query.mailboxId,

@@ -60,6 +60,11 @@ export class UidIndex {
     return new UidIndex(ranges);
   }
 
+  /** How many separate ranges it holds (its memory grows with this, not with the UID count). */
+  get rangeCount(): number {
+    return this.ranges.length / 2;
+  }
+
   toString(): string {
     const parts: string[] = [];
     for (let i = 0; i < this.ranges.length; i += 2) {

@@ -19,6 +19,7 @@ import { ImapFlow, type Logger as ImapFlowLogger, type ImapFlowOptions } from 'i
 import { Registry } from 'prom-client';
 import { AppErrors } from '../errors.js';
 import { type BackoffPolicy, backoffDelay, DEFAULT_BACKOFF, type RandomSource } from './backoff.js';
+import { trackHighestModseq } from './highest-modseq.js';
 import { classifyImapError, toAppError } from './imap-errors.js';
 import { type PoolMetrics, poolMetrics } from './metrics.js';
 import {
@@ -480,6 +481,8 @@ export class ImapConnectionManager {
     if (!target.secure) options.doSTARTTLS = target.starttls === true || this.requireTLS;
     if (this.autoIdle && !verifyOnly) options.autoIdleDelay = this.autoIdleDelayMs;
     const client = new ImapFlow(options);
+    // The summary cache asks a selected folder by NOOP alone; that needs every HIGHESTMODSEQ kept.
+    trackHighestModseq(client);
     this.clients.set(client, { key, counted: false });
     client.on('error', (error: Error) => {
       // The connection closes after an error; the close listener takes it out of the pool.

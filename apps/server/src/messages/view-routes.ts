@@ -98,6 +98,12 @@ export default async function messageViewRoutes(
         maxBytes,
         markRead: request.query.markRead !== false,
       });
+      if (fetched.markedRead) {
+        // The list (cached pages) and the account's other devices hear of it now.
+        await app.push
+          .changed(request.session!.record.accountKey, [mailboxId])
+          .catch((error: unknown) => request.log.warn({ err: error }, 'push refresh'));
+      }
       // Parsed after the IMAP connection went back to the pool.
       const { email, complete } = await parseMime(fetched.source);
       const remoteContent =

@@ -1,5 +1,6 @@
 import { ImapFlow } from 'imapflow';
-import { selectedState, trackHighestModseq } from '../cache/imap-delta.js';
+import { selectedState } from '../cache/imap-delta.js';
+import { trackHighestModseq } from '../imap/highest-modseq.js';
 import { countUnseen } from '../messages/list/fetch-page.js';
 import { reconnectDelay } from './state.js';
 
@@ -12,6 +13,9 @@ export interface WatchTarget {
   user: string;
   password: string;
 }
+
+/** How long a snapshot may take before the connection is taken for dead. */
+const SNAPSHOT_DEADLINE_MS = 2_000;
 
 export interface FolderSnapshot {
   uidValidity: bigint;
@@ -105,14 +109,32 @@ export class FolderIdle {
   async snapshot(): Promise<FolderSnapshot | null> {
     const client = this.client;
     if (!client?.mailbox || client.mailbox.path !== this.path) return null;
-    const state = await selectedState(client);
-    if (!state) return null;
-    return {
-      uidValidity: BigInt(state.uidValidity),
-      highestModseq: BigInt(state.modseq),
-      messages: state.messages,
-      unseen: await countUnseen(client),
-    };
+    const asked = (async (): Promise<FolderSnapshot | null> => {
+      const state = await selectedState(client);
+      if (!state) return null;
+      return {
+        uidValidity: BigInt(state.uidValidity),
+        highestModseq: BigInt(state.modseq),
+        messages: state.messages,
+        unseen: await countUnseen(client),
+      };
+    })();
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((resolve) => {
+      timer = setTimeout(() => resolve('late'), SNAPSHOT_DEADLINE_MS);
+    });
+    try {
+      const result = await Promise.race([asked, late]);
+      if (result !== 'late') return result;
+      // A connection a firewall dropped in silence answers nothing until the socket times out;
+      // every refresh of the account would wait behind it. Start over with a new one.
+      this.log.warn({ path: this.path }, 'watch connection did not answer; reconnecting');
+      asked.catch(() => undefined);
+      client.close();
+      return null;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   private scheduleReconnect(): void {

@@ -64,6 +64,12 @@ export class BatchedCounters {
     return { current: total, ttl: ttlMs };
   }
 
+  /** Counts one hit of `key` in Redis and waits for it: for limits where every hit must count. */
+  async exactHit(key: string, windowMs: number): Promise<{ current: number; ttl: number }> {
+    const { total, ttlMs } = await this.counter(key, 1, windowMs);
+    return { current: total, ttl: ttlMs };
+  }
+
   /** What is known of `key` without counting a hit. */
   peek(key: string): { current: number; ttl: number } | null {
     const entry = this.entries.get(key);

@@ -27,18 +27,24 @@ export function redisWindowCounter(redis: Redis, prefix: string): WindowCounter 
 type Reply = Parameters<FastifyRateLimitStore['incr']>[1];
 
 /**
- * @fastify/rate-limit's store interface (`incr`, `read`, `child`) over BatchedCounters; a route
- * with its own limits counts under its own prefix, as the plugin's Redis store does.
+ * @fastify/rate-limit's store interface (`incr`, `read`, `child`) over BatchedCounters. A route
+ * with its own limits (sign-in: a handful of attempts per window, against password guessing)
+ * counts under its own prefix, as the plugin's Redis store does, and every hit in Redis: only the
+ * API-wide limit, hit by every request, is counted locally between flushes.
  */
 export function batchedRateLimitStore(counters: BatchedCounters): FastifyRateLimitStoreCtor {
   return class BatchedRateLimitStore implements FastifyRateLimitStore {
     constructor(
       _globalParams?: unknown,
       private readonly prefix = '',
+      private readonly exact = false,
     ) {}
 
     incr(key: string, reply: Reply, timeWindow: number): void {
-      counters.hit(this.prefix + key, timeWindow).then(
+      const counted = this.exact
+        ? counters.exactHit(this.prefix + key, timeWindow)
+        : counters.hit(this.prefix + key, timeWindow);
+      counted.then(
         (result) => reply(null, result),
         (error: unknown) => reply(error instanceof Error ? error : new Error(String(error))),
       );
@@ -51,7 +57,7 @@ export function batchedRateLimitStore(counters: BatchedCounters): FastifyRateLim
     child(routeOptions: Parameters<FastifyRateLimitStore['child']>[0]): FastifyRateLimitStore {
       // What the plugin passes at run time (its own Redis store reads the same).
       const { routeInfo } = routeOptions as unknown as { routeInfo: { method: string; url: string } };
-      return new BatchedRateLimitStore(undefined, `${this.prefix}${routeInfo.method}${routeInfo.url}-`);
+      return new BatchedRateLimitStore(undefined, `${this.prefix}${routeInfo.method}${routeInfo.url}-`, true);
     }
   };
 }

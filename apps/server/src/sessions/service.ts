@@ -128,11 +128,17 @@ export class SessionService {
       return null;
     if (needsTouch(record, now, this.options.idleTimeoutMs)) {
       const touched = { ...record, lastSeenAt: now };
-      await this.store.set(
+      // Only while it still exists: a session ended meanwhile (on another instance, with this
+      // one still reusing its record) must not come back to life.
+      const alive = await this.store.replace(
         this.sessionKey(idHash),
         JSON.stringify(touched),
         recordTtlMs(touched, now, this.options.idleTimeoutMs),
       );
+      if (!alive) {
+        this.forget(idHash);
+        return null;
+      }
       this.recent.set(idHash, { record: touched, readAt: now });
       return { token, idHash, record: touched };
     }

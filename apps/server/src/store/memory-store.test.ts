@@ -16,6 +16,17 @@ describe('MemoryStore', () => {
     expect(await store.get('a')).toBeNull();
   });
 
+  it('replaces a value only while its key exists', async () => {
+    expect(await store.replace('r', 'one', 500)).toBe(false);
+    expect(await store.get('r')).toBeNull();
+    await store.set('r', 'one', 100);
+    expect(await store.replace('r', 'two', 500)).toBe(true);
+    clock += 499;
+    expect(await store.get('r')).toBe('two');
+    clock += 1;
+    expect(await store.replace('r', 'three', 500)).toBe(false);
+  });
+
   it('expires keys after their ttl', async () => {
     await store.set('b', 'two', 500);
     clock += 499;

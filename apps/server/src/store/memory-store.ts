@@ -34,6 +34,12 @@ export class MemoryStore implements KeyValueStore {
     this.entries.set(key, { value, expiresAt: this.expiry(ttlMs) });
   }
 
+  async replace(key: string, value: string, ttlMs: number): Promise<boolean> {
+    if (!this.live(key)) return false;
+    this.entries.set(key, { value, expiresAt: this.expiry(ttlMs) });
+    return true;
+  }
+
   async delete(key: string): Promise<void> {
     this.entries.delete(key);
   }

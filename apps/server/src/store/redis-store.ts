@@ -97,6 +97,10 @@ export class RedisStore implements KeyValueStore {
     else await this.client.set(key, value, 'PX', ttlMs);
   }
 
+  async replace(key: string, value: string, ttlMs: number): Promise<boolean> {
+    return (await this.client.set(key, value, 'PX', ttlMs, 'XX')) === 'OK';
+  }
+
   async delete(key: string): Promise<void> {
     await this.client.del(key);
   }

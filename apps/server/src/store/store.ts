@@ -10,6 +10,8 @@ export interface KeyValueStore {
   get(key: string): Promise<string | null>;
   /** `ttlMs` undefined: the key never expires. */
   set(key: string, value: string, ttlMs?: number): Promise<void>;
+  /** Replaces the value only while the key exists (SET XX): false when it was gone. */
+  replace(key: string, value: string, ttlMs: number): Promise<boolean>;
   delete(key: string): Promise<void>;
   /**
    * Atomically adds one and returns the new count and the time left in its window; the expiry is

@@ -22,6 +22,7 @@ export class CachedList {
     reply: FastifyReply,
     fromServer: () => Promise<MessagePage>,
   ): Promise<RenderedPage | MessagePage> {
+    if (!this.cache.servesFresh(query)) return fromServer();
     const serialize = (page: MessagePage) => reply.serialize(page) as string;
     const flight = `${accountKey}\n${query.mailboxId}`;
     let fresh = await this.cache.freshPage(accountKey, query, serialize);

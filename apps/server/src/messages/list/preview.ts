@@ -51,7 +51,9 @@ export async function fetchPreviews(client: ImapFlow, uids: number[]): Promise<M
   if (!client.capabilities.has('PREVIEW')) return null;
   const previews = new Map<number, string>();
   if (uids.length === 0) return previews;
-  const exec = (client as unknown as { exec: Exec }).exec.bind(client);
+  const internals = client as unknown as { exec: Exec; untaggedFetch(untagged: Untagged): Promise<void> };
+  const exec = internals.exec.bind(client);
+  const untaggedFetch = (untagged: Untagged) => internals.untaggedFetch(untagged).catch(() => undefined);
   try {
     const response = await exec(
       'UID FETCH',
@@ -67,6 +69,9 @@ export async function fetchPreviews(client: ImapFlow, uids: number[]): Promise<M
           FETCH: async (untagged) => {
             const preview = parsePreviewFetch(untagged.attributes);
             if (preview) previews.set(preview.uid, preview.text);
+            // Handing it on keeps what imapflow learns from any FETCH: a flag change another
+            // client made arrives here too, and its MODSEQ raises the mailbox's highestModseq.
+            await untaggedFetch(untagged);
           },
         },
       },

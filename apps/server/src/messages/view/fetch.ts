@@ -42,6 +42,8 @@ export interface FetchedForView {
   internalDate: Date | string | undefined;
   size: number;
   bodyStructure: MessageStructureObject | undefined;
+  /** \Seen was set now (the caller tells the cache and the account's other devices). */
+  markedRead: boolean;
 }
 
 /**
@@ -66,9 +68,10 @@ export function fetchForView(
         source: { start: 0, maxLength: options.maxBytes },
       });
       const flags = new Set(message.flags ?? []);
+      let markedRead = false;
       if (options.markRead && !flags.has('\\Seen')) {
-        const stored = await client.messageFlagsAdd(String(uid), ['\\Seen'], { uid: true });
-        if (stored) flags.add('\\Seen');
+        markedRead = await client.messageFlagsAdd(String(uid), ['\\Seen'], { uid: true });
+        if (markedRead) flags.add('\\Seen');
       }
       const size = message.size ?? message.source?.length ?? 0;
       return {
@@ -78,6 +81,7 @@ export function fetchForView(
         internalDate: message.internalDate,
         size,
         bodyStructure: message.bodyStructure,
+        markedRead,
       };
     } finally {
       lock.release();
