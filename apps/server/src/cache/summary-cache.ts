@@ -156,6 +156,11 @@ export class SummaryCache {
     return this.cache !== null;
   }
 
+  /** Sightings are recorded and trusted: Redis there and not cooling down, CACHE_FRESH_MS > 0. */
+  private get sightingsOn(): boolean {
+    return this.cache !== null && this.freshMs > 0 && Date.now() >= this.downUntil;
+  }
+
   private get redis(): RedisCache {
     if (!this.cache) throw new CacheUnavailable('no redis');
     return this.cache;
@@ -206,8 +211,7 @@ export class SummaryCache {
     query: SummaryPageQuery,
     serialize: (page: MessagePage) => string,
   ): Promise<RenderedPage | null> {
-    if (query.sort !== 'date' || this.freshMs === 0 || !this.cache || Date.now() < this.downUntil)
-      return null;
+    if (query.sort !== 'date' || !this.sightingsOn) return null;
     const keys = keysFor(accountKey, query.mailboxId);
     const viewKey = `${accountKey}\n${query.mailboxId}`;
     try {
@@ -359,8 +363,8 @@ export class SummaryCache {
       state = await imapState(client, path);
     }
     if (state) this.forget(accountKey, [keys.mailboxId], stateOf(state.uidValidity, state.modseq));
-    if (state && this.cache && this.freshMs > 0 && Date.now() >= this.downUntil) {
-      await this.cache
+    if (state && this.sightingsOn) {
+      await this.redis
         .observe(keys, stateOf(state.uidValidity, state.modseq), seenAt, this.freshMs)
         .catch((error: unknown) => this.markDown(error));
     }
@@ -376,8 +380,8 @@ export class SummaryCache {
     states: { mailboxId: string; state: string }[],
     seenAt: number,
   ): Promise<void> {
-    if (!this.cache || this.freshMs === 0 || Date.now() < this.downUntil) return;
-    const cache = this.cache;
+    if (!this.sightingsOn) return;
+    const cache = this.redis;
     await Promise.all(
       states.map(({ mailboxId, state }) =>
         cache.observe(keysFor(accountKey, mailboxId), state, seenAt, this.freshMs),
@@ -421,8 +425,8 @@ export class SummaryCache {
    */
   async changed(accountKey: string, mailboxIds: readonly string[]): Promise<void> {
     this.forget(accountKey, mailboxIds);
-    if (!this.cache || this.freshMs === 0 || Date.now() < this.downUntil) return;
-    const cache = this.cache;
+    if (!this.sightingsOn) return;
+    const cache = this.redis;
     const seenAt = Date.now();
     await Promise.all(
       mailboxIds.map((mailboxId) =>

@@ -26,9 +26,7 @@ export default async function mailboxRoutes(app: FastifyInstance): Promise<void>
   const announce = async (request: FastifyRequest, mailboxIds: string[]) => {
     const accountKey = request.session?.record.accountKey;
     if (!accountKey) return;
-    await app.push
-      .changed(accountKey, mailboxIds, { tree: mailboxIds.includes('*') })
-      .catch((error: unknown) => request.log.warn({ err: error }, 'push refresh'));
+    await app.push.announce(request, accountKey, mailboxIds, { tree: mailboxIds.includes('*') });
   };
   const tags = ['mailboxes'];
 

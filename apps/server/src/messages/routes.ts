@@ -133,9 +133,7 @@ export default async function messageRoutes(app: FastifyInstance): Promise<void>
       // Trash we did not look up here: every folder's counts are refreshed then.
       const touched =
         action === 'delete' ? ['*'] : [mailboxId, ...(targetMailboxId ? [targetMailboxId] : [])];
-      app.push
-        .changed(accountKey, touched)
-        .catch((error: unknown) => request.log.warn({ err: error }, 'push refresh'));
+      void app.push.announce(request, accountKey, touched);
       return result;
     },
   );

@@ -100,9 +100,7 @@ export default async function messageViewRoutes(
       });
       if (fetched.markedRead) {
         // The list (cached pages) and the account's other devices hear of it now.
-        await app.push
-          .changed(request.session!.record.accountKey, [mailboxId])
-          .catch((error: unknown) => request.log.warn({ err: error }, 'push refresh'));
+        await app.push.announce(request, request.session!.record.accountKey, [mailboxId]);
       }
       // Parsed after the IMAP connection went back to the pool.
       const { email, complete } = await parseMime(fetched.source);

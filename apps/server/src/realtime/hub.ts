@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ClientHello, type MailboxStateEvent, type ServerEvent } from '@westwind/contract';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { Value } from 'typebox/value';
 import type { WebSocket } from 'ws';
 import type { AuthenticatedSession } from '../sessions/plugin.js';
@@ -85,6 +85,21 @@ export class PushHub {
     socket.on('close', () => this.disconnect(accountKey, client));
     socket.on('error', () => socket.terminate());
     this.send(client, { type: 'ready', heartbeatSeconds: Math.round(this.options.heartbeatMs / 1000) });
+  }
+
+  /**
+   * `changed` for a route that already did its work: a failure to tell the others is logged and
+   * does not fail the request (the watch's next refresh and the sightings' lifetime bound it).
+   */
+  async announce(
+    request: { log: Pick<FastifyBaseLogger, 'warn'> },
+    accountKey: string,
+    mailboxIds: string[],
+    options: { tree?: boolean } = {},
+  ): Promise<void> {
+    await this.changed(accountKey, mailboxIds, options).catch((error: unknown) =>
+      request.log.warn({ err: error }, 'push refresh'),
+    );
   }
 
   /**

@@ -111,18 +111,21 @@ async function sessionsPlugin(app: FastifyInstance, options: SessionsOptions): P
     // (HKDF + AES-GCM) is most of an authenticated request served from cache, so a key once
     // seen to open its session's credential is remembered (as a digest, never the password) and
     // the password itself is opened only when a request needs it.
+    const open = (): string => {
+      const opened = sessions.password(loaded);
+      if (opened === null) throw new AppErrors.SessionRequired();
+      return opened;
+    };
     const keyDigest = createHash('sha256').update(loaded.token.keySecret).digest('base64url');
-    let password: string | null = null;
+    let password: string | undefined;
     if (openedKeys.get(loaded.idHash) !== keyDigest) {
-      password = sessions.password(loaded);
-      if (password === null) throw new AppErrors.SessionRequired();
+      password = open();
       openedKeys.set(loaded.idHash, keyDigest);
     }
     request.session = {
       ...loaded,
       get password(): string {
-        password ??= sessions.password(loaded);
-        if (password === null) throw new AppErrors.SessionRequired();
+        password ??= open();
         return password;
       },
     };
