@@ -180,6 +180,7 @@ export function renderDovecotConfig(
     'service imap {',
     '  process_limit = 5000',
     '}',
+    ...basicImapLines(ports.imapPort),
     'service lmtp {',
     '  inet_listener lmtp {',
     '    address = 127.0.0.1',
@@ -207,6 +208,36 @@ export function renderDovecotConfig(
     '',
   ];
   return lines.join('\n');
+}
+
+/**
+ * A second IMAP listener on BASIC_IMAP_HOST (same port) whose sessions advertise neither CONDSTORE
+ * nor QRESYNC, like Exchange and other servers without mod-sequences: tests run the summary
+ * cache's flags-scan sync against it. Same users, same mail store. The list is Dovecot 2.3's own
+ * without those two (clients only enable what is advertised).
+ */
+export const BASIC_IMAP_HOST = '127.0.0.2';
+const BASIC_IMAP_CAPABILITIES = [
+  'IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE SORT SORT=DISPLAY THREAD=REFERENCES THREAD=REFS',
+  'THREAD=ORDEREDSUBJECT MULTIAPPEND URL-PARTIAL CATENATE UNSELECT CHILDREN NAMESPACE UIDPLUS',
+  'LIST-EXTENDED I18NLEVEL=1 ESEARCH ESORT SEARCHRES WITHIN CONTEXT=SEARCH LIST-STATUS BINARY MOVE',
+  'SNIPPET=FUZZY PREVIEW=FUZZY PREVIEW STATUS=SIZE SAVEDATE LITERAL+ NOTIFY SPECIAL-USE',
+].join(' ');
+
+function basicImapLines(port: number): string[] {
+  return [
+    'service imap-login {',
+    '  inet_listener imap_basic {',
+    `    address = ${BASIC_IMAP_HOST}`,
+    `    port = ${port}`,
+    '  }',
+    '}',
+    `local ${BASIC_IMAP_HOST} {`,
+    '  protocol imap {',
+    `    imap_capability = ${BASIC_IMAP_CAPABILITIES}`,
+    '  }',
+    '}',
+  ];
 }
 
 const INOTIFY_INSTANCES = '/proc/sys/fs/inotify/max_user_instances';

@@ -37,6 +37,7 @@ import type { StackEnv } from './env.js';
 import { mailSystemIds, resolveLayout } from './layout.js';
 import { normaliseAddress, upsertUsers } from './users.js';
 
+export { BASIC_IMAP_HOST } from './dovecot.js';
 export type { StackEnv } from './env.js';
 export { readStackEnv, STACK_ENV_KEYS } from './env.js';
 export type { StackStatus } from './stack.js';

@@ -80,6 +80,22 @@ export async function changes(client: ApiClient, mailbox: string, since: string)
   return response.json<MailboxChanges>();
 }
 
+/** How many times the app borrowed an IMAP connection. */
+export async function borrows(instance: FastifyInstance): Promise<number> {
+  const text = await instance.metrics.getSingleMetricAsString('westwind_imap_borrow_wait_seconds');
+  return Number(/_count(?:\{[^}]*\})? (\d+)/.exec(text)?.[1] ?? 0);
+}
+
+/** Flags INBOX message `uid` as another mail client would. */
+export async function flagOn(client: ImapFlow, uid: number): Promise<void> {
+  const lock = await client.getMailboxLock('INBOX');
+  try {
+    expect(await client.messageFlagsAdd(String(uid), ['\\Flagged'], { uid: true })).toBe(true);
+  } finally {
+    lock.release();
+  }
+}
+
 /** `cache:verify` for `user` against the Redis at `redisUrl`: the report of every cached account. */
 export async function verify(user: User, redisUrl = inject('stack').REDIS_URL): Promise<VerifyReport> {
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });

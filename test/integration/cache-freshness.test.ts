@@ -1,9 +1,18 @@
 import { gunzipSync } from 'node:zlib';
 import type { MessagePage } from '@westwind/contract';
-import type { FastifyInstance } from 'fastify';
-import type { ImapFlow } from 'imapflow';
 import { afterEach, describe, expect, inject, it } from 'vitest';
-import { changes, idOf, imap, message, newUser, page, signedIn, verify } from '../fault/cache-support.ts';
+import {
+  borrows,
+  changes,
+  flagOn,
+  idOf,
+  imap,
+  message,
+  newUser,
+  page,
+  signedIn,
+  verify,
+} from '../fault/cache-support.ts';
 import { HttpSession } from '../support/http-session.ts';
 import { PushClient } from '../support/push-client.ts';
 import { type RunningServer, stackConfig, startServer, useApps } from '../support/server.ts';
@@ -20,21 +29,6 @@ afterEach(async () => {
   for (const socket of sockets.splice(0)) socket.close();
   await Promise.all(servers.splice(0).map((server) => server.close().catch(() => {})));
 });
-
-/** How many times the app borrowed an IMAP connection. */
-async function borrows(instance: FastifyInstance): Promise<number> {
-  const text = await instance.metrics.getSingleMetricAsString('westwind_imap_borrow_wait_seconds');
-  return Number(/_count(?:\{[^}]*\})? (\d+)/.exec(text)?.[1] ?? 0);
-}
-
-async function flagOn(client: ImapFlow, uid: number): Promise<void> {
-  const lock = await client.getMailboxLock('INBOX');
-  try {
-    expect(await client.messageFlagsAdd(String(uid), ['\\Flagged'], { uid: true })).toBe(true);
-  } finally {
-    lock.release();
-  }
-}
 
 const flagged = (rows: MessagePage['items'], uid: number) => rows.find((r) => r.uid === uid)?.flags.flagged;
 

@@ -1,10 +1,13 @@
 import type { MessageSummary } from '@westwind/contract';
 import { describe, expect, it } from 'vitest';
 import {
+  isScanModseq,
+  modseqNumber,
   packFlags,
   packSummary,
   parseState,
   readMeta,
+  scanModseq,
   stateOf,
   unpackFlags,
   unpackSummary,
@@ -78,5 +81,21 @@ describe('packed summaries', () => {
     expect(stateOf('7', '100')).toBe('7:100');
     expect(parseState('7:100')).toEqual({ uidValidity: '7', modseq: '100' });
     expect(parseState('7:100:x')).toBeNull();
+  });
+
+  it('keeps the generations of a flags-scanned mailbox apart from server mod-sequences', () => {
+    expect(stateOf('7', scanModseq(1764000000000n))).toBe('7:s1764000000000');
+    expect(parseState('7:s12')).toEqual({ uidValidity: '7', modseq: 's12' });
+    expect(parseState('7:x12')).toBeNull();
+    expect(isScanModseq('s12')).toBe(true);
+    expect(isScanModseq('12')).toBe(false);
+    expect(modseqNumber('s12')).toBe(12n);
+    expect(modseqNumber('12')).toBe(12n);
+    expect(readMeta({ uv: '7', ms: 's12', un: '11', n: '10', sf: '4', ur: '3', urm: 's12' })).toMatchObject({
+      modseq: 's12',
+      scanFrom: 4,
+      unread: 3,
+      unreadModseq: 's12',
+    });
   });
 });

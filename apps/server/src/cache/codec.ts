@@ -136,7 +136,10 @@ export function unpackSummary(text: string, mailboxId: string, uid: number): Mes
 /** Sync state of one mailbox: never evicted (no TTL). */
 export interface MailboxMeta {
   uidValidity: string;
-  /** HIGHESTMODSEQ the cache is synced to; "0" when the server has no CONDSTORE. */
+  /**
+   * HIGHESTMODSEQ the cache is synced to, or, for a server without CONDSTORE, `s` and the cache's
+   * own generation (see scanModseq).
+   */
   modseq: string;
   uidNext: number;
   /** Messages in the index. */
@@ -144,23 +147,52 @@ export interface MailboxMeta {
   /** Unseen count, valid at `unreadModseq`. */
   unread: number | null;
   unreadModseq: string | null;
+  /** Flags scan only: where the next sync's slice of older UIDs starts (flag-scan.ts). */
+  scanFrom: number;
 }
 
-const DIGITS = /^\d{1,20}$/;
+const MODSEQ = /^s?\d{1,20}$/;
+
+/**
+ * A server without CONDSTORE has no mod-sequences; the cache numbers its own changes instead
+ * (a generation, bumped by every sync that finds one). Written `s<n>` so a state from one kind is
+ * never read as the other (a server that gains CONDSTORE starts the cache again).
+ */
+export function scanModseq(generation: bigint): string {
+  return `s${generation}`;
+}
+
+export function isScanModseq(modseq: string): boolean {
+  return modseq.startsWith('s');
+}
+
+/** The number of either kind of modseq, for ordering within one kind. */
+export function modseqNumber(modseq: string): bigint {
+  return BigInt(isScanModseq(modseq) ? modseq.slice(1) : modseq);
+}
 
 /** From HGETALL; null when absent or invalid (the caller drops the mailbox's cache and resyncs). */
 export function readMeta(fields: Record<string, string>): MailboxMeta | null {
-  const { uv, ms, un, n, ur, urm } = fields;
+  const { uv, ms, un, n, ur, urm, sf } = fields;
   if (uv === undefined || ms === undefined || un === undefined || n === undefined) return null;
-  if (!/^\d{1,10}$/.test(uv) || !DIGITS.test(ms) || !/^\d{1,10}$/.test(un) || !/^\d{1,10}$/.test(n))
+  if (!/^\d{1,10}$/.test(uv) || !MODSEQ.test(ms) || !/^\d{1,10}$/.test(un) || !/^\d{1,10}$/.test(n))
     return null;
   let unread: number | null = null;
   let unreadModseq: string | null = null;
-  if (ur !== undefined && urm !== undefined && /^\d{1,10}$/.test(ur) && DIGITS.test(urm)) {
+  if (ur !== undefined && urm !== undefined && /^\d{1,10}$/.test(ur) && MODSEQ.test(urm)) {
     unread = Number(ur);
     unreadModseq = urm;
   }
-  return { uidValidity: uv, modseq: ms, uidNext: Number(un), count: Number(n), unread, unreadModseq };
+  const scanFrom = sf !== undefined && /^\d{1,10}$/.test(sf) ? Number(sf) : 0;
+  return {
+    uidValidity: uv,
+    modseq: ms,
+    uidNext: Number(un),
+    count: Number(n),
+    unread,
+    unreadModseq,
+    scanFrom,
+  };
 }
 
 /** The opaque state string of a mailbox (the list page's `state` and the changes call's `since`). */
@@ -169,6 +201,6 @@ export function stateOf(uidValidity: string, modseq: string): string {
 }
 
 export function parseState(text: string): { uidValidity: string; modseq: string } | null {
-  const match = /^(\d{1,10}):(\d{1,20})$/.exec(text);
+  const match = /^(\d{1,10}):(s?\d{1,20})$/.exec(text);
   return match ? { uidValidity: match[1]!, modseq: match[2]! } : null;
 }

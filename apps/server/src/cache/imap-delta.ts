@@ -8,19 +8,27 @@ import { UidIndex } from './uid-index.js';
 
 export interface ImapState {
   uidValidity: string;
-  modseq: string;
+  /** HIGHESTMODSEQ; null when the server (or the mailbox) has no mod-sequences. */
+  modseq: string | null;
   /** Null when seen by NOOP on the selected mailbox, which does not report UIDNEXT. */
   uidNext: number | null;
   messages: number;
+  /** Asked only where there is no modseq (the flags-scanned cache keeps it). */
+  unseen: number | null;
+}
+
+/** Whether the server was asked for mod-sequences on this connection (RFC 7162). */
+export function hasModseqs(client: ImapFlow): boolean {
+  return client.enabled.has('CONDSTORE') || client.enabled.has('QRESYNC');
 }
 
 /**
- * STATUS (MESSAGES UIDNEXT UIDVALIDITY HIGHESTMODSEQ): one round trip, no SELECT needed, current
- * even for a mailbox another connection changed. Null when the server or the mailbox has no
- * mod-sequences (then the cache is not used: see summary-cache.ts) or the mailbox is missing.
+ * STATUS (MESSAGES UIDNEXT UIDVALIDITY and HIGHESTMODSEQ, or UNSEEN where the server has no
+ * mod-sequences): one round trip, no SELECT needed, current even for a mailbox another
+ * connection changed. Null when the mailbox is missing.
  */
 export async function imapState(client: ImapFlow, path: string): Promise<ImapState | null> {
-  if (!client.enabled.has('CONDSTORE') && !client.enabled.has('QRESYNC')) return null;
+  const modseqs = hasModseqs(client);
   // STATUS of the selected mailbox is answered from the session's view, which can be a deleted
   // incarnation (RFC 3501 section 6.3.10 advises against it): leave it first, by UNSELECT
   // (RFC 3691), never CLOSE, which would expunge \Deleted messages.
@@ -29,15 +37,17 @@ export async function imapState(client: ImapFlow, path: string): Promise<ImapSta
     messages: true,
     uidNext: true,
     uidValidity: true,
-    highestModseq: true,
+    ...(modseqs ? { highestModseq: true } : { unseen: true }),
   });
-  if (!status || status.highestModseq === undefined || status.uidValidity === undefined) return null;
+  if (!status || status.uidValidity === undefined) return null;
   if (status.uidNext === undefined || status.messages === undefined) return null;
+  if (modseqs && status.highestModseq === undefined) return null;
   return {
     uidValidity: String(status.uidValidity),
-    modseq: String(status.highestModseq),
+    modseq: modseqs ? String(status.highestModseq) : null,
     uidNext: status.uidNext,
     messages: status.messages,
+    unseen: status.unseen ?? null,
   };
 }
 
@@ -49,7 +59,7 @@ export async function imapState(client: ImapFlow, path: string): Promise<ImapSta
  * the connection must track it (imap/highest-modseq.ts). Null without CONDSTORE.
  */
 export async function selectedState(client: ImapFlow): Promise<ImapState | null> {
-  if (!client.enabled.has('CONDSTORE') && !client.enabled.has('QRESYNC')) return null;
+  if (!hasModseqs(client)) return null;
   // Pooled and watch connections track it for good; any other is tracked from here on.
   if (!tracksHighestModseq(client)) trackHighestModseq(client);
   await client.noop();
@@ -60,6 +70,7 @@ export async function selectedState(client: ImapFlow): Promise<ImapState | null>
     modseq: String(mailbox.highestModseq),
     uidNext: null,
     messages: mailbox.exists,
+    unseen: null,
   };
 }
 
@@ -125,4 +136,21 @@ export async function uidSearchAll(client: ImapFlow): Promise<UidIndex> {
   const index = UidIndex.parse(result.all ?? '');
   if (!index) throw new Error('the server sent an invalid UID set');
   return index;
+}
+
+/** The current flags of `uids` in the selected mailbox: one `UID FETCH set (FLAGS)`. */
+export async function fetchFlags(
+  client: ImapFlow,
+  uids: readonly number[],
+): Promise<Map<number, Set<string>>> {
+  const flags = new Map<number, Set<string>>();
+  if (uids.length === 0 || !client.mailbox || client.mailbox.exists === 0) return flags;
+  for await (const message of client.fetch(
+    UidIndex.fromUids(uids).toString(),
+    { uid: true, flags: true },
+    { uid: true },
+  )) {
+    flags.set(message.uid, message.flags ?? new Set());
+  }
+  return flags;
 }

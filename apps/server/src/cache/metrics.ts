@@ -6,6 +6,7 @@ export interface CacheMetrics {
   deltaSize: Histogram;
   fullResyncs: Counter;
   reconciles: Counter;
+  scannedFlags: Counter;
   fallbacks: Counter<'reason'>;
   accountBytes: Histogram;
 }
@@ -41,6 +42,11 @@ export function cacheMetrics(registry: Registry): CacheMetrics {
     reconciles: new Counter({
       name: 'westwind_cache_reconciles_total',
       help: 'Index reconciled with UID SEARCH ALL after a delta left the count off',
+      registers,
+    }),
+    scannedFlags: new Counter({
+      name: 'westwind_cache_scanned_flags_total',
+      help: 'Messages whose flags a bounded flags scan read (servers without CONDSTORE)',
       registers,
     }),
     fallbacks: new Counter({

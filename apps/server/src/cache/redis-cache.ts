@@ -8,6 +8,8 @@
  *                   (unseen count and the modseq it is valid at). No TTL: never evicted.
  * - `ww:c:{A}:i:M`  string, the ordered UID index as a packed sequence set. No TTL.
  * - `ww:c:{A}:h:M`  hash modseq → UIDNEXT of recent states (for created-vs-updated). No TTL, ≤ 512.
+ * - `ww:c:{A}:g:M`  hash generation → what it changed, for a server without CONDSTORE, whose
+ *                   changes the cache numbers itself (flag-scan.ts). No TTL, ≤ 256 entries.
  * - `ww:c:{A}:s:M`  hash UID → packed summary (codec.ts). TTL: the evictable part. Run Redis with
  *                   `maxmemory-policy volatile-lru` so only these keys are evicted under pressure.
  * - `ww:c:{A}:l:M`  the sync lock (SET NX PX, a random token, compare-and-delete).
@@ -26,11 +28,14 @@ import { UidIndex } from './uid-index.js';
 export const SUMMARY_TTL_MS = 30 * 24 * 3600_000;
 export const LOCK_TTL_MS = 15_000;
 const HISTORY_MAX = 512;
+const LOG_MAX = 256;
 
 export interface MailboxKeys {
   meta: string;
   index: string;
   history: string;
+  /** The change log of a mailbox synced by flags scan. */
+  log: string;
   summaries: string;
   lock: string;
   observed: string;
@@ -48,6 +53,7 @@ export function keysFor(accountKey: string, mailboxId: string): MailboxKeys {
     meta: `${tag}:m:${mailboxId}`,
     index: `${tag}:i:${mailboxId}`,
     history: `${tag}:h:${mailboxId}`,
+    log: `${tag}:g:${mailboxId}`,
     summaries: `${tag}:s:${mailboxId}`,
     lock: `${tag}:l:${mailboxId}`,
     observed: `${tag}:f:${mailboxId}`,
@@ -77,15 +83,17 @@ return 1`;
 
 /**
  * The sync's commit, atomic and fenced by the lock token: KEYS meta, index, history, summaries,
- * lock. ARGV: token, reset (0/1), uv, ms, un, n, idx, removedCount, removed…, then uid/flags pairs.
- * Flags replace only the text before the first newline of a cached value (see codec.ts).
+ * lock, log. ARGV: token, reset (0/1), uv, ms, un, n, idx, log entry, unread, scan-from (the last
+ * three '' when not known), removedCount, removed…, then uid/flags pairs. Flags replace only the
+ * text before the first newline of a cached value (see codec.ts). Log fields are `s<generation>`;
+ * past the bound the oldest goes.
  */
 const COMMIT = `
 if redis.call('GET', KEYS[5]) ~= ARGV[1] then return 0 end
-if ARGV[2] == '1' then redis.call('DEL', KEYS[4], KEYS[3]) end
-local removed = tonumber(ARGV[8])
-for i = 9, 8 + removed do redis.call('HDEL', KEYS[4], ARGV[i]) end
-for i = 9 + removed, #ARGV, 2 do
+if ARGV[2] == '1' then redis.call('DEL', KEYS[4], KEYS[3], KEYS[6]) end
+local removed = tonumber(ARGV[11])
+for i = 12, 11 + removed do redis.call('HDEL', KEYS[4], ARGV[i]) end
+for i = 12 + removed, #ARGV, 2 do
   local v = redis.call('HGET', KEYS[4], ARGV[i])
   if v then
     local cut = string.find(v, '\\n', 1, true)
@@ -95,8 +103,21 @@ end
 redis.call('SET', KEYS[2], ARGV[7])
 redis.call('DEL', KEYS[1])
 redis.call('HSET', KEYS[1], 'uv', ARGV[3], 'ms', ARGV[4], 'un', ARGV[5], 'n', ARGV[6])
+if ARGV[9] ~= '' then redis.call('HSET', KEYS[1], 'ur', ARGV[9], 'urm', ARGV[4]) end
+if ARGV[10] ~= '' then redis.call('HSET', KEYS[1], 'sf', ARGV[10]) end
 redis.call('HSET', KEYS[3], ARGV[4], ARGV[5])
 if redis.call('HLEN', KEYS[3]) > ${HISTORY_MAX} then redis.call('DEL', KEYS[3]); redis.call('HSET', KEYS[3], ARGV[4], ARGV[5]) end
+if ARGV[8] ~= '' then
+  redis.call('HSET', KEYS[6], ARGV[4], ARGV[8])
+  if redis.call('HLEN', KEYS[6]) > ${LOG_MAX} then
+    local oldest, oldestField = nil, nil
+    for _, field in ipairs(redis.call('HKEYS', KEYS[6])) do
+      local n = tonumber(string.sub(field, 2))
+      if n and (oldest == nil or n < oldest) then oldest, oldestField = n, field end
+    end
+    if oldestField then redis.call('HDEL', KEYS[6], oldestField) end
+  end
+end
 return 1`;
 
 /**
@@ -144,6 +165,8 @@ export interface CommitInput {
   index: UidIndex;
   removed: number[];
   flags: [number, string][];
+  /** For a flags-scanned mailbox: this generation's log entry, unseen count and next slice. */
+  scan?: { logEntry: string | null; unread: number | null; nextFrom: number };
 }
 
 const PARSED_INDEXES_KEPT = 16;
@@ -156,7 +179,7 @@ export class RedisCache {
     const scripted = redis as Scripted;
     if (typeof scripted.wwCachePut !== 'function') {
       redis.defineCommand('wwCachePut', { numberOfKeys: 2, lua: PUT_SUMMARIES });
-      redis.defineCommand('wwCacheCommit', { numberOfKeys: 5, lua: COMMIT });
+      redis.defineCommand('wwCacheCommit', { numberOfKeys: 6, lua: COMMIT });
       redis.defineCommand('wwCacheUnlock', { numberOfKeys: 1, lua: UNLOCK });
       redis.defineCommand('wwCacheUnread', { numberOfKeys: 1, lua: SET_UNREAD });
       redis.defineCommand('wwCacheObserve', { numberOfKeys: 1, lua: OBSERVE });
@@ -270,6 +293,9 @@ export class RedisCache {
       input.uidNext,
       input.index.count,
       input.index.toString(),
+      input.scan?.logEntry ?? '',
+      input.scan?.unread ?? '',
+      input.scan?.nextFrom ?? '',
       input.removed.length,
       ...input.removed.map(String),
       ...input.flags.flatMap(([uid, flags]) => [String(uid), flags]),
@@ -280,9 +306,16 @@ export class RedisCache {
       keys.history,
       keys.summaries,
       keys.lock,
+      keys.log,
       ...args,
     );
     return ok === 1;
+  }
+
+  /** The change log entries of `modseqs` (null where missing). */
+  async readLog(keys: MailboxKeys, modseqs: string[]): Promise<(string | null)[]> {
+    if (modseqs.length === 0) return [];
+    return this.redis.hmget(keys.log, ...modseqs);
   }
 
   /** UIDNEXT at a past state, when remembered. */
@@ -292,7 +325,7 @@ export class RedisCache {
   }
 
   async drop(keys: MailboxKeys): Promise<void> {
-    await this.redis.del(keys.meta, keys.index, keys.history, keys.summaries, keys.observed);
+    await this.redis.del(keys.meta, keys.index, keys.history, keys.log, keys.summaries, keys.observed);
   }
 
   async remember(keys: MailboxKeys, who: string): Promise<void> {

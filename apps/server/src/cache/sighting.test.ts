@@ -4,6 +4,8 @@ import { currentSighting } from './sighting.js';
 describe('currentSighting', () => {
   it('trusts the latest sighting of a state', () => {
     expect(currentSighting('7:1234|1700000000000', null)).toEqual({ state: '7:1234', at: 1700000000000 });
+    // A flags-scanned mailbox's state carries the cache's own generation.
+    expect(currentSighting('7:s1764000000000|1700000000000', null)?.state).toBe('7:s1764000000000');
   });
 
   it('trusts nothing after Westwind changed the mailbox', () => {

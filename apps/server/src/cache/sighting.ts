@@ -4,7 +4,7 @@
  * without asking the server only while the mailbox's latest sighting equals its synced state and
  * no account-wide change (an action whose folders are not known) came after it.
  */
-const SIGHTING = /^(\d{1,10}:\d{1,20}|changed)\|(\d{1,15})$/;
+const SIGHTING = /^(\d{1,10}:s?\d{1,20}|changed)\|(\d{1,15})$/;
 
 export interface Sighting {
   state: string;

@@ -29,7 +29,7 @@ import type { ImapFlow, MailboxLockObject, MessageEnvelopeObject } from 'imapflo
 import type { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
 import { AppErrors } from '../errors.js';
-import { encodeCursor, readCursor } from '../messages/list/cursor.js';
+import { type Cursor, encodeCursor, readCursor } from '../messages/list/cursor.js';
 import {
   countUnseen,
   fetchInOrder,
@@ -44,10 +44,21 @@ import { hasDisplaySort } from '../messages/list/imap-sort.js';
 import { sortKeyOf } from '../messages/list/sort-keys.js';
 import { toFlags, toSummary } from '../messages/list/summary.js';
 import { BoundedMap } from '../util/bounded-map.js';
-import { packFlags, packSummary, parseState, stateOf, unpackSummary } from './codec.js';
+import {
+  isScanModseq,
+  modseqNumber,
+  packFlags,
+  packSummary,
+  parseState,
+  scanModseq,
+  stateOf,
+  unpackSummary,
+} from './codec.js';
+import { changedFlags, packLoggedChange, planScan, replayLog, unpackLoggedChange } from './flag-scan.js';
 import {
   type Delta,
   fetchDelta,
+  fetchFlags,
   type ImapState,
   imapState,
   selectedState,
@@ -83,6 +94,12 @@ export interface SummaryCacheOptions {
   selectionTrustMs?: number;
   /** Serialized pages kept in this process (total bytes). Default 8 MiB. */
   renderedPageBytes?: number;
+  /**
+   * For a server without CONDSTORE: how many of the newest messages each sync reads the flags of
+   * (plus the shown ones and as many older ones in turn; flag-scan.ts). Default 1,000; 0 leaves
+   * such servers uncached.
+   */
+  flagScanWindow?: number;
 }
 
 /** When each pooled connection's selection was last checked against STATUS from outside it. */
@@ -91,6 +108,8 @@ const checkedSelections = new WeakMap<ImapFlow, { path: string; uidValidity: str
  * index may be to be held (a range is two numbers; a heavily expunged 100k folder has thousands). */
 const VIEWS_KEPT = 2_000;
 const HELD_VIEW_MAX_RANGES = 5_000;
+/** Generations a changes call of a flags-scanned mailbox may span (the change log keeps 256). */
+const LOG_SPAN = 256;
 /** Past this many accounts whose folder tree changed recently, the oldest entries are forgotten. */
 const TREE_CHANGES_KEPT = 10_000;
 
@@ -102,11 +121,29 @@ interface Synced {
   delta: Delta | null;
 }
 
+/** What a sync writes (see RedisCache.commit). */
+interface SyncPlan {
+  reset: boolean;
+  modseq: string;
+  index: UidIndex;
+  removed: number[];
+  flags: [number, string][];
+  delta: Delta | null;
+  scan?: { logEntry: string | null; unread: number | null; nextFrom: number };
+}
+
+function packedFlags(flags: Set<string>): string {
+  const { flags: f, keywords } = toFlags(flags);
+  return packFlags(f, keywords);
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** With mod-sequences, whether the cache is at `state`; without, never (only a scan can tell). */
 function upToDate(view: CachedView, state: ImapState): boolean {
   const { meta } = view;
   return (
+    state.modseq !== null &&
     meta.uidValidity === state.uidValidity &&
     meta.modseq === state.modseq &&
     (state.uidNext === null || meta.uidNext === state.uidNext) &&
@@ -122,6 +159,7 @@ export class SummaryCache {
   private readonly lockWaitMs: number;
   private readonly freshMs: number;
   private readonly selectionTrustMs: number;
+  private readonly flagScanWindow: number;
   private readonly rendered: RenderedPages;
   /**
    * Views read from Redis whose sighting is current, kept until the sighting would end: pages of
@@ -148,6 +186,7 @@ export class SummaryCache {
     this.lockWaitMs = options.lockWaitMs ?? 500;
     this.freshMs = options.freshMs ?? 2_000;
     this.selectionTrustMs = options.selectionTrustMs ?? 60_000;
+    this.flagScanWindow = options.flagScanWindow ?? 1_000;
     this.rendered = new RenderedPages(options.renderedPageBytes ?? 8 * 1024 * 1024);
   }
 
@@ -228,6 +267,8 @@ export class SummaryCache {
       const { meta } = view;
       const state = stateOf(meta.uidValidity, meta.modseq);
       if (view.observed?.state !== state || meta.unreadModseq !== meta.modseq) return null;
+      // A flags scan looks at the newest rows every time; deeper ones only when they are shown.
+      if (isScanModseq(meta.modseq) && query.cursor !== undefined) return null;
       if (view.observed.at + this.freshMs <= now) return null;
       if (view !== held?.view && view.index.rangeCount <= HELD_VIEW_MAX_RANGES) {
         this.views.set(viewKey, { view, until: view.observed.at + this.freshMs });
@@ -273,8 +314,8 @@ export class SummaryCache {
       const seen = await this.observeServer(client, path, keys, accountKey, 'message list');
       lock = seen.lock;
       const { state } = seen;
-      if (!state) {
-        this.metrics.fallbacks.inc({ reason: 'no-condstore' });
+      if (!state || (state.modseq === null && this.flagScanWindow === 0)) {
+        this.metrics.fallbacks.inc({ reason: state ? 'no-condstore' : 'no-state' });
         return null;
       }
       let view = await this.readView(keys);
@@ -284,12 +325,25 @@ export class SummaryCache {
         if (quick) return quick;
       }
       lock ??= await lockCurrent(client, path, state, 'message list');
+      let sorted: PageIds | undefined;
       if (!view || !upToDate(view, state)) {
-        const synced = await this.syncLocked(client, keys, state, who);
+        // A flags scan also reads the flags of the rows about to be shown.
+        let wanted: ((index: UidIndex) => readonly number[]) | undefined;
+        if (state.modseq === null) {
+          const cursor = pageCursor(query, state.uidValidity);
+          if (query.sort === 'date') wanted = (index) => datePage(index, query, cursor).uids;
+          else {
+            const ids = await sortedPage(client, query, cursor, client.mailbox ? client.mailbox.exists : 0);
+            sorted = ids;
+            wanted = () => ids.uids;
+          }
+        }
+        const synced = await this.syncLocked(client, keys, state, who, wanted);
         if (!synced) return null;
         view = synced.view;
+        await this.sawSynced(keys, accountKey, view, seen.seenAt);
       }
-      return await this.servePage(client, keys, view, query);
+      return await this.servePage(client, keys, view, query, sorted);
     } catch (error) {
       if (!(error instanceof CacheUnavailable)) throw error;
       this.markDown(error.cause);
@@ -299,13 +353,17 @@ export class SummaryCache {
     }
   }
 
-  /** Brings the mailbox's cache up to date (after an action, say). Never throws. */
+  /**
+   * Brings the mailbox's cache up to date (after an action on `uids`, say: a flags scan looks at
+   * them too). Never throws.
+   */
   async refresh(
     client: ImapFlow,
     path: string,
     accountKey: string,
     mailboxId: string,
     who: string,
+    uids: readonly number[] = [],
   ): Promise<void> {
     if (!this.cache || Date.now() < this.downUntil) return;
     const keys = keysFor(accountKey, mailboxId);
@@ -313,11 +371,12 @@ export class SummaryCache {
     try {
       const seen = await this.observeServer(client, path, keys, accountKey, 'cache refresh');
       lock = seen.lock;
-      if (!seen.state) return;
+      if (!seen.state || (seen.state.modseq === null && this.flagScanWindow === 0)) return;
       const view = await this.readView(keys);
       if (view && upToDate(view, seen.state)) return;
       lock ??= await lockCurrent(client, path, seen.state, 'cache refresh');
-      await this.syncLocked(client, keys, seen.state, who);
+      const synced = await this.syncLocked(client, keys, seen.state, who, () => uids);
+      if (synced) await this.sawSynced(keys, accountKey, synced.view, seen.seenAt);
     } catch (error) {
       if (error instanceof CacheUnavailable) this.markDown(error.cause);
       else this.log.warn({ err: error }, 'summary cache: refresh after an action failed');
@@ -338,7 +397,7 @@ export class SummaryCache {
     keys: MailboxKeys,
     accountKey: string,
     description: string,
-  ): Promise<{ state: ImapState | null; lock: MailboxLockObject | null }> {
+  ): Promise<{ state: ImapState | null; lock: MailboxLockObject | null; seenAt: number }> {
     const seenAt = Date.now();
     let state: ImapState | null;
     let lock: MailboxLockObject | null = null;
@@ -362,13 +421,35 @@ export class SummaryCache {
     } else {
       state = await imapState(client, path);
     }
-    if (state) this.forget(accountKey, [keys.mailboxId], stateOf(state.uidValidity, state.modseq));
-    if (state && this.sightingsOn) {
-      await this.redis
-        .observe(keys, stateOf(state.uidValidity, state.modseq), seenAt, this.freshMs)
-        .catch((error: unknown) => this.markDown(error));
-    }
-    return { state, lock };
+    // Without mod-sequences the state is known once the sync has scanned (see sawSynced).
+    if (state?.modseq != null)
+      await this.sawState(keys, accountKey, stateOf(state.uidValidity, state.modseq), seenAt);
+    return { state, lock, seenAt };
+  }
+
+  /** Records a sighting for freshPage (best effort) and drops views held at any other state. */
+  private async sawState(
+    keys: MailboxKeys,
+    accountKey: string,
+    state: string,
+    seenAt: number,
+  ): Promise<void> {
+    this.forget(accountKey, [keys.mailboxId], state);
+    if (!this.sightingsOn) return;
+    await this.redis
+      .observe(keys, state, seenAt, this.freshMs)
+      .catch((error: unknown) => this.markDown(error));
+  }
+
+  /** After a flags scan, the state it found is a sighting as of `seenAt` (before STATUS was sent). */
+  private async sawSynced(
+    keys: MailboxKeys,
+    accountKey: string,
+    view: CachedView,
+    seenAt: number,
+  ): Promise<void> {
+    if (!isScanModseq(view.meta.modseq)) return;
+    await this.sawState(keys, accountKey, stateOf(view.meta.uidValidity, view.meta.modseq), seenAt);
   }
 
   /**
@@ -453,13 +534,15 @@ export class SummaryCache {
 
   /**
    * Syncs the selected, locked mailbox to `state` or later. Null when another instance holds the
-   * sync lock past `lockWaitMs` or the lock was lost before the commit.
+   * sync lock past `lockWaitMs` or the lock was lost before the commit. `wanted` names UIDs the
+   * caller is about to show, whose flags a flags scan looks at too (no use with mod-sequences).
    */
   private async syncLocked(
     client: ImapFlow,
     keys: MailboxKeys,
     state: ImapState,
     who: string,
+    wanted?: (index: UidIndex) => readonly number[],
   ): Promise<Synced | null> {
     const token = await this.r(this.redis.lock(keys));
     if (!token) {
@@ -474,39 +557,12 @@ export class SummaryCache {
     try {
       const current = await this.readView(keys);
       if (current && upToDate(current, state)) return { view: current, delta: null };
-      let index: UidIndex;
-      let delta: Delta | null = null;
-      let removed: number[] = [];
-      let flags: [number, string][] = [];
-      const reset = !current || current.meta.uidValidity !== state.uidValidity;
-      if (reset) {
-        index = await uidSearchAll(client);
-        this.metrics.fullResyncs.inc();
-        await this.r(this.redis.remember(keys, who));
-      } else {
-        delta = await fetchDelta(client, current.meta.modseq);
-        const gone = new Set(delta.vanished);
-        const added = delta.rows.filter((row) => !gone.has(row.uid) && !current.index.has(row.uid));
-        removed = delta.vanished.filter((uid) => current.index.has(uid));
-        index = current.index.with(
-          added.map((row) => row.uid),
-          removed,
-        );
-        flags = delta.rows
-          .filter((row) => current.index.has(row.uid) && !gone.has(row.uid))
-          .map((row) => {
-            const { flags: f, keywords } = toFlags(row.flags);
-            return [row.uid, packFlags(f, keywords)];
-          });
-        if (client.mailbox && index.count !== client.mailbox.exists) {
-          // No VANISHED (CONDSTORE without QRESYNC) or a race with new mail: one ESEARCH settles it.
-          const all = await uidSearchAll(client);
-          removed.push(...index.diff(all).removed);
-          index = all;
-          this.metrics.reconciles.inc();
-        }
-        this.metrics.deltaSize.observe(delta.rows.length + delta.vanished.length);
-      }
+      const plan =
+        state.modseq === null
+          ? await this.scanPlan(client, keys, state, current, wanted)
+          : await this.deltaPlan(client, state, state.modseq, current);
+      if (plan.reset) await this.r(this.redis.remember(keys, who));
+      const { index } = plan;
       // Seen by NOOP, the state has no UIDNEXT: what the session knows (imapflow raises it on every
       // FETCH) is exact enough, since only expunged UIDs can lie between it and the server's.
       const uidNext =
@@ -519,28 +575,146 @@ export class SummaryCache {
       const committed = await this.r(
         this.redis.commit(keys, {
           token,
-          reset,
+          reset: plan.reset,
           uidValidity: state.uidValidity,
-          modseq: state.modseq,
+          modseq: plan.modseq,
           uidNext,
           index,
-          removed,
-          flags,
+          removed: plan.removed,
+          flags: plan.flags,
+          ...(plan.scan ? { scan: plan.scan } : {}),
         }),
       );
       if (!committed) return null;
       const meta = {
         uidValidity: state.uidValidity,
-        modseq: state.modseq,
+        modseq: plan.modseq,
         uidNext,
         count: index.count,
-        unread: null,
-        unreadModseq: null,
+        unread: plan.scan?.unread ?? null,
+        unreadModseq: plan.scan?.unread != null ? plan.modseq : null,
+        scanFrom: plan.scan?.nextFrom ?? 0,
       };
-      return { view: { meta, index, observed: null }, delta };
+      return { view: { meta, index, observed: null }, delta: plan.delta };
     } finally {
       await this.redis.unlock(keys, token).catch(() => {});
     }
+  }
+
+  /**
+   * With mod-sequences: no cache or another UIDVALIDITY → the UID index by one ESEARCH (summaries
+   * fill lazily); else `UID FETCH 1:* (FLAGS) (CHANGEDSINCE m VANISHED)`.
+   */
+  private async deltaPlan(
+    client: ImapFlow,
+    state: ImapState,
+    modseq: string,
+    current: CachedView | null,
+  ): Promise<SyncPlan> {
+    if (!current || current.meta.uidValidity !== state.uidValidity || isScanModseq(current.meta.modseq)) {
+      this.metrics.fullResyncs.inc();
+      return { reset: true, modseq, index: await uidSearchAll(client), removed: [], flags: [], delta: null };
+    }
+    const delta = await fetchDelta(client, current.meta.modseq);
+    const gone = new Set(delta.vanished);
+    const added = delta.rows.filter((row) => !gone.has(row.uid) && !current.index.has(row.uid));
+    const removed = delta.vanished.filter((uid) => current.index.has(uid));
+    let index = current.index.with(
+      added.map((row) => row.uid),
+      removed,
+    );
+    const flags = delta.rows
+      .filter((row) => current.index.has(row.uid) && !gone.has(row.uid))
+      .map((row): [number, string] => [row.uid, packedFlags(row.flags)]);
+    if (client.mailbox && index.count !== client.mailbox.exists) {
+      // No VANISHED (CONDSTORE without QRESYNC) or a race with new mail: one ESEARCH settles it.
+      const all = await uidSearchAll(client);
+      removed.push(...index.diff(all).removed);
+      index = all;
+      this.metrics.reconciles.inc();
+    }
+    this.metrics.deltaSize.observe(delta.rows.length + delta.vanished.length);
+    return { reset: false, modseq, index, removed, flags, delta };
+  }
+
+  /**
+   * Without mod-sequences, a bounded flags scan (flag-scan.ts): arrivals and expunges from
+   * UIDNEXT and the count (one ESEARCH when either moved), flags of the newest UIDs, the wanted
+   * ones and one slice of the older ones compared with the cached summaries. Anything found
+   * makes a new generation, logged for the changes call.
+   */
+  private async scanPlan(
+    client: ImapFlow,
+    keys: MailboxKeys,
+    state: ImapState,
+    current: CachedView | null,
+    wanted?: (index: UidIndex) => readonly number[],
+  ): Promise<SyncPlan> {
+    const reset =
+      !current || current.meta.uidValidity !== state.uidValidity || !isScanModseq(current.meta.modseq);
+    let index: UidIndex;
+    let added: number[] = [];
+    let removed: number[] = [];
+    if (reset) {
+      index = await uidSearchAll(client);
+      this.metrics.fullResyncs.inc();
+    } else if (state.uidNext === current.meta.uidNext && state.messages === current.meta.count) {
+      // Nothing arrived (UIDNEXT) and, with the count unchanged, nothing was expunged.
+      index = current.index;
+    } else {
+      index = await uidSearchAll(client);
+      ({ added, removed } = current.index.diff(index));
+    }
+    const scan = planScan(
+      index,
+      this.flagScanWindow,
+      reset ? 0 : current.meta.scanFrom,
+      wanted?.(index) ?? [],
+    );
+    const scanned = await fetchFlags(client, scan.uids);
+    this.metrics.scannedFlags.inc(scanned.size);
+    const now = new Map([...scanned].map(([uid, flags]) => [uid, packedFlags(flags)]));
+    let changed: number[] = [];
+    if (!reset) {
+      const known = scan.uids.filter((uid) => current.index.has(uid) && now.has(uid));
+      const packed = await this.r(this.redis.getPacked(keys, known));
+      changed = changedFlags(
+        new Map(known.map((uid) => [uid, now.get(uid)!])),
+        new Map(known.map((uid, i) => [uid, packed[i] ?? null])),
+      );
+    }
+    const previous = reset ? null : modseqNumber(current.meta.modseq);
+    const found = added.length + removed.length + changed.length;
+    // A rebuilt cache starts its generations at the clock, above any it could have had before, so
+    // a state from before a loss of Redis is never taken for a current one.
+    const generation = previous === null ? BigInt(Date.now()) : found > 0 ? previous + 1n : previous;
+    const modseq = scanModseq(generation);
+    if (!reset) this.metrics.deltaSize.observe(found);
+    const touched = [...added, ...changed];
+    const delta: Delta | null = reset
+      ? null
+      : {
+          from: current.meta.modseq,
+          rows: touched.map((uid) => ({
+            uid,
+            flags: scanned.get(uid) ?? new Set<string>(),
+            modseq: generation,
+          })),
+          vanished: removed,
+        };
+    return {
+      reset,
+      modseq,
+      index,
+      removed,
+      flags: changed.map((uid): [number, string] => [uid, now.get(uid)!]),
+      delta,
+      scan: {
+        logEntry: found > 0 && !reset ? packLoggedChange({ changed: touched, removed }) : null,
+        unread: state.unseen,
+        nextFrom: scan.nextFrom,
+      },
+    };
   }
 
   /** The cached summaries of `uids` and the UIDs without one; corrupt values are dropped. */
@@ -605,28 +779,26 @@ export class SummaryCache {
     return found;
   }
 
-  /** A page from a current view; with `client` null, only when it needs nothing from IMAP. */
+  /**
+   * A page from a current view; with `client` null, only when it needs nothing from IMAP.
+   * `sorted`: the page's UIDs when the caller already asked the server's SORT.
+   */
   private async servePage(
     client: ImapFlow | null,
     keys: MailboxKeys,
     view: CachedView,
     query: SummaryPageQuery,
+    sorted?: PageIds,
   ): Promise<MessagePage | null> {
     const { meta, index } = view;
-    const cursor =
-      query.cursor === undefined
-        ? null
-        : readCursor(query.cursor, { uidValidity: meta.uidValidity, sort: query.sort, order: query.order });
-    if (query.cursor !== undefined && !cursor) throw new AppErrors.InvalidCursor();
+    const cursor = pageCursor(query, meta.uidValidity);
     let unread = meta.unreadModseq === meta.modseq ? meta.unread : null;
     if (unread === null && !client) return null;
     let page: PageIds;
     if (query.sort === 'date') {
-      const uids =
-        query.order === 'desc'
-          ? index.takeDesc(query.limit + 1, cursor?.uid ?? Number.POSITIVE_INFINITY)
-          : index.takeAsc(query.limit + 1, cursor?.uid ?? 0);
-      page = { uids: uids.slice(0, query.limit), hasMore: uids.length > query.limit };
+      page = datePage(index, query, cursor);
+    } else if (sorted) {
+      page = sorted;
     } else {
       if (!client) return null;
       page = await sortedPage(client, query, cursor, client.mailbox ? client.mailbox.exists : index.count);
@@ -660,6 +832,41 @@ export class SummaryCache {
   }
 
   /**
+   * The changes of a flags-scanned mailbox between two of its generations, from the change log,
+   * with the current flags of the changed messages (one FETCH). InvalidCursor when the log no
+   * longer covers them (the client starts again from a page).
+   */
+  private async loggedDelta(
+    client: ImapFlow,
+    keys: MailboxKeys,
+    since: string,
+    until: string,
+  ): Promise<Delta> {
+    const from = modseqNumber(since);
+    const to = modseqNumber(until);
+    if (to - from > BigInt(LOG_SPAN)) throw new AppErrors.InvalidCursor();
+    const generations: bigint[] = [];
+    for (let g = from + 1n; g <= to; g++) generations.push(g);
+    let texts: (string | null)[];
+    try {
+      texts = await this.r(this.redis.readLog(keys, generations.map(scanModseq)));
+    } catch (error) {
+      if (!(error instanceof CacheUnavailable)) throw error;
+      this.markDown(error.cause);
+      throw new AppErrors.InvalidCursor();
+    }
+    const replayed = replayLog(
+      generations.map((generation, i) => ({ generation, entry: unpackLoggedChange(texts[i] ?? null) })),
+    );
+    if (!replayed) throw new AppErrors.InvalidCursor();
+    const flags = await fetchFlags(client, [...replayed.changed.keys()]);
+    const rows = [...replayed.changed]
+      .filter(([uid]) => flags.has(uid))
+      .map(([uid, generation]) => ({ uid, flags: flags.get(uid)!, modseq: generation }));
+    return { from: since, rows, vanished: [...replayed.removed] };
+  }
+
+  /**
    * What changed since `since` (a list page's `state`): the cache is synced first, then the
    * delta from `since` is the sync's own or one more CHANGEDSINCE fetch. Works with Redis down
    * too (summaries then come from IMAP).
@@ -676,12 +883,13 @@ export class SummaryCache {
     let lock = seen.lock;
     try {
       const { state } = seen;
-      if (!state) {
-        if (!client.capabilities.has('CONDSTORE'))
-          throw new AppErrors.NotImplemented('Changes on this mail server');
-        throw new AppErrors.MailboxNotFound();
-      }
-      if (since.uidValidity !== state.uidValidity) throw new AppErrors.InvalidCursor();
+      if (!state) throw new AppErrors.MailboxNotFound();
+      // Without mod-sequences only the cache's own change log can answer (flags scan).
+      const scanned = state.modseq === null;
+      if (scanned && (this.flagScanWindow === 0 || !this.cache))
+        throw new AppErrors.NotImplemented('Changes on this mail server');
+      if (since.uidValidity !== state.uidValidity || scanned !== isScanModseq(since.modseq))
+        throw new AppErrors.InvalidCursor();
       lock ??= await lockCurrent(client, path, state, 'mailbox changes');
       let synced: Synced | null = null;
       if (this.available('cooldown')) {
@@ -691,15 +899,19 @@ export class SummaryCache {
             view && upToDate(view, state)
               ? { view, delta: null }
               : await this.syncLocked(client, keys, state, request.who);
+          if (synced) await this.sawSynced(keys, request.accountKey, synced.view, seen.seenAt);
         } catch (error) {
           if (!(error instanceof CacheUnavailable)) throw error;
           this.markDown(error.cause);
         }
       }
+      // A flags-scanned mailbox without its cache: the client starts again from a page.
+      if (scanned && !synced) throw new AppErrors.InvalidCursor();
+      const modseq = synced && scanned ? synced.view.meta.modseq : state.modseq!;
       const empty: MailboxChanges = {
         mailboxId: request.mailboxId,
         oldState: request.since,
-        newState: stateOf(state.uidValidity, state.modseq),
+        newState: stateOf(state.uidValidity, modseq),
         created: [],
         updated: [],
         flagUpdates: [],
@@ -707,11 +919,17 @@ export class SummaryCache {
         hasMoreChanges: false,
         total: synced ? synced.view.index.count : state.messages,
       };
-      if (BigInt(since.modseq) >= BigInt(state.modseq)) return empty;
+      if (modseqNumber(since.modseq) >= modseqNumber(modseq)) {
+        // A generation the cache never reached (it was rebuilt): nothing can be said from it.
+        if (scanned && since.modseq !== modseq) throw new AppErrors.InvalidCursor();
+        return empty;
+      }
       const delta =
         synced?.delta && synced.delta.from === since.modseq
           ? synced.delta
-          : await fetchDelta(client, since.modseq);
+          : scanned
+            ? await this.loggedDelta(client, keys, since.modseq, modseq)
+            : await fetchDelta(client, since.modseq);
       const gone = new Set(delta.vanished);
       let rows = delta.rows
         .filter((row) => !gone.has(row.uid))
@@ -721,7 +939,7 @@ export class SummaryCache {
       if (rows.length > request.maxChanges) {
         const cut = rows[request.maxChanges - 1]!.modseq;
         rows = rows.filter((row) => row.modseq <= cut);
-        newState = stateOf(state.uidValidity, String(cut));
+        newState = stateOf(state.uidValidity, scanned ? scanModseq(cut) : String(cut));
         hasMoreChanges = true;
       }
       const uids = rows.map((row) => row.uid);
@@ -800,6 +1018,23 @@ async function lockCurrent(client: ImapFlow, path: string, state: ImapState, des
     checkedSelections.set(client, { path, uidValidity: state.uidValidity, at: Date.now() });
   }
   return lock;
+}
+
+/** The page's cursor, read for this generation of the mailbox; a bad one is the client's error. */
+function pageCursor(query: SummaryPageQuery, uidValidity: string): Cursor | null {
+  if (query.cursor === undefined) return null;
+  const cursor = readCursor(query.cursor, { uidValidity, sort: query.sort, order: query.order });
+  if (!cursor) throw new AppErrors.InvalidCursor();
+  return cursor;
+}
+
+/** A date-ordered page: UIDs from the index (arrival order is UID order). */
+function datePage(index: UidIndex, query: SummaryPageQuery, cursor: Cursor | null): PageIds {
+  const uids =
+    query.order === 'desc'
+      ? index.takeDesc(query.limit + 1, cursor?.uid ?? Number.POSITIVE_INFINITY)
+      : index.takeAsc(query.limit + 1, cursor?.uid ?? 0);
+  return { uids: uids.slice(0, query.limit), hasMore: uids.length > query.limit };
 }
 
 /** What sortKeyOf needs, from a summary. */

@@ -7,7 +7,7 @@ import { Redis } from 'ioredis';
 import { mailboxPathOf } from '../mailboxes/mailbox-id.js';
 import { fetchInOrder, fetchSnippets } from '../messages/list/fetch-page.js';
 import { toSummary } from '../messages/list/summary.js';
-import { unpackSummary } from './codec.js';
+import { isScanModseq, unpackSummary } from './codec.js';
 import { uidSearchAll } from './imap-delta.js';
 import { keysFor, RedisCache } from './redis-cache.js';
 
@@ -82,8 +82,14 @@ export async function verifyMailbox(
   const view = await cache.readView(keys);
   if (view === 'absent') return;
   if (view === 'corrupt') return say('sync state or index is corrupt');
+  const scanned = isScanModseq(view.meta.modseq);
   const status = await client
-    .status(path, { highestModseq: true, uidValidity: true })
+    .status(
+      path,
+      scanned
+        ? { uidValidity: true, uidNext: true, messages: true }
+        : { highestModseq: true, uidValidity: true },
+    )
     .catch(() => false as const);
   if (!status) return say('cached, but the mailbox does not exist on the server');
   if (String(status.uidValidity) !== view.meta.uidValidity) {
@@ -92,7 +98,16 @@ export async function verifyMailbox(
     );
     return;
   }
-  if (String(status.highestModseq) !== view.meta.modseq) {
+  if (scanned) {
+    // Without mod-sequences only arrivals and expunges show from outside; a flag changed since the
+    // last scan is reported as a mismatch below (run this right after a sync).
+    if (status.uidNext !== view.meta.uidNext || status.messages !== view.meta.count) {
+      report.stale.push(
+        `${path}: synced at UIDNEXT ${view.meta.uidNext} and ${view.meta.count} messages, server at ${status.uidNext} and ${status.messages}`,
+      );
+      return;
+    }
+  } else if (String(status.highestModseq) !== view.meta.modseq) {
     report.stale.push(`${path}: synced to modseq ${view.meta.modseq}, server at ${status.highestModseq}`);
     return;
   }

@@ -126,7 +126,7 @@ export default async function messageRoutes(app: FastifyInstance): Promise<void>
       const result = await withImap(app, request, async (client) => {
         const outcome = await runMessageAction(client, source, { uids, action, target });
         // Keep the cache current at once (the next list would catch up by itself, a round trip later).
-        await cache.refresh(client, source, accountKey, mailboxId, who);
+        await cache.refresh(client, source, accountKey, mailboxId, who, uids);
         return outcome;
       });
       // The account's other devices hear of it now, not at the next poll. A delete lands in a

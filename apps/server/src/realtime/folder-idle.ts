@@ -111,7 +111,7 @@ export class FolderIdle {
     if (!client?.mailbox || client.mailbox.path !== this.path) return null;
     const asked = (async (): Promise<FolderSnapshot | null> => {
       const state = await selectedState(client);
-      if (!state) return null;
+      if (!state || state.modseq === null) return null;
       return {
         uidValidity: BigInt(state.uidValidity),
         highestModseq: BigInt(state.modseq),

@@ -1,0 +1,105 @@
+import { describe, expect, it } from 'vitest';
+import {
+  changedFlags,
+  MAX_LOGGED_UIDS,
+  packLoggedChange,
+  planScan,
+  replayLog,
+  unpackLoggedChange,
+} from './flag-scan.js';
+import { UidIndex } from './uid-index.js';
+
+const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+
+describe('planScan', () => {
+  const index = UidIndex.fromUids(range(1, 100));
+
+  it('reads the newest window and the slice just below it first', () => {
+    const plan = planScan(index, 10, 0, []);
+    expect(plan.uids).toEqual(range(81, 100));
+    expect(plan.nextFrom).toBe(81);
+  });
+
+  it('moves the older slice down on every sync and starts again past the bottom', () => {
+    const seen = new Set<number>();
+    let from = 0;
+    for (let sync = 0; sync < 9; sync++) {
+      const plan = planScan(index, 10, from, []);
+      for (const uid of plan.uids) seen.add(uid);
+      from = plan.nextFrom;
+    }
+    // Nine syncs of a 10-wide window reach every one of 100 messages.
+    expect(seen.size).toBe(100);
+    expect(from).toBe(0);
+    expect(planScan(index, 10, from, []).uids).toEqual(range(81, 100));
+  });
+
+  it('adds the wanted UIDs that are in the folder', () => {
+    const plan = planScan(index, 10, 0, [5, 50, 500]);
+    expect(plan.uids).toEqual([5, 50, ...range(81, 100)]);
+  });
+
+  it('starts below the window again when the folder shrank under the saved place', () => {
+    const small = UidIndex.fromUids(range(1, 15));
+    expect(planScan(small, 10, 90, []).uids).toEqual(range(1, 15));
+    expect(planScan(small, 10, 90, []).nextFrom).toBe(0);
+  });
+
+  it('reads a folder smaller than the window whole', () => {
+    expect(planScan(UidIndex.fromUids([3, 7, 9]), 10, 0, [])).toEqual({ uids: [3, 7, 9], nextFrom: 0 });
+    expect(planScan(UidIndex.empty(), 10, 0, [1])).toEqual({ uids: [], nextFrom: 0 });
+  });
+});
+
+describe('changedFlags', () => {
+  it('names the cached rows whose flags differ, and ignores rows not cached', () => {
+    const scanned = new Map([
+      [1, '[1]'],
+      [2, '[3,"$label1"]'],
+      [3, '[0]'],
+      [4, '[0]'],
+    ]);
+    const cached = new Map<number, string | null>([
+      [1, '[1]\n[1,"rest"]'],
+      [2, '[1]\n[1,"rest"]'],
+      [3, null],
+      [4, 'corrupt'],
+    ]);
+    expect(changedFlags(scanned, cached)).toEqual([2, 4]);
+  });
+});
+
+describe('the change log', () => {
+  it('round-trips an entry as two UID sets', () => {
+    const text = packLoggedChange({ changed: [5, 1, 2, 3], removed: [9] });
+    expect(text).toBe('1:3,5|9');
+    expect(unpackLoggedChange(text)).toEqual({ changed: [1, 2, 3, 5], removed: [9] });
+  });
+
+  it('marks an entry too big to replay, and refuses what it did not write', () => {
+    const big = packLoggedChange({ changed: range(1, MAX_LOGGED_UIDS + 1), removed: [] });
+    expect(unpackLoggedChange(big)).toBe('too-big');
+    expect(unpackLoggedChange(null)).toBeNull();
+    expect(unpackLoggedChange('1:3')).toBeNull();
+    expect(unpackLoggedChange('x|1')).toBeNull();
+  });
+
+  it('replays generations: later removals win, each change keeps its last generation', () => {
+    const replayed = replayLog([
+      { generation: 11n, entry: { changed: [1, 2, 3], removed: [] } },
+      { generation: 12n, entry: { changed: [2], removed: [3] } },
+    ]);
+    expect(replayed).toEqual({
+      changed: new Map([
+        [1, 11n],
+        [2, 12n],
+      ]),
+      removed: new Set([3]),
+    });
+  });
+
+  it('cannot replay across a missing or too big entry', () => {
+    expect(replayLog([{ generation: 1n, entry: null }])).toBeNull();
+    expect(replayLog([{ generation: 1n, entry: 'too-big' }])).toBeNull();
+  });
+});

@@ -1,0 +1,168 @@
+import { ErrorCodes, type MessagePage } from '@westwind/contract';
+import type { FastifyInstance } from 'fastify';
+import { Redis } from 'ioredis';
+import { describe, expect, inject, it } from 'vitest';
+import { BASIC_IMAP_HOST } from '../../infra/stack/index.ts';
+import {
+  allRows,
+  borrows,
+  changes,
+  flagOn,
+  idOf,
+  imap,
+  newUser,
+  page,
+  signedIn,
+  verify,
+} from '../fault/cache-support.ts';
+import { useApps } from '../support/server.ts';
+
+/**
+ * The summary cache against a server without CONDSTORE (Dovecot's listener that hides it and
+ * QRESYNC): a bounded flags scan per sync, the cache's own generations as states, and a change
+ * log for the changes call. cache.test.ts runs the common sync tests against it too; these look
+ * past the scan window.
+ */
+const apps = useApps();
+const app = (overrides: Record<string, string> = {}) =>
+  apps({ IMAP_HOST: BASIC_IMAP_HOST, CACHE_FRESH_MS: '0', CACHE_SELECTION_TRUST_S: '0', ...overrides });
+
+async function metric(instance: FastifyInstance, name: string): Promise<number> {
+  const text = await instance.metrics.getSingleMetricAsString(name);
+  return Number(/ (\d+)$/m.exec(text)?.[1] ?? 0);
+}
+
+const flagged = (rows: MessagePage['items'], uid: number) => rows.find((r) => r.uid === uid)?.flags.flagged;
+
+describe('summary cache on a server without CONDSTORE (bounded flags scan)', () => {
+  it('states are the cache’s own generations and move only when something changed', async () => {
+    const user = await newUser('scan-state', 8);
+    const api = await signedIn(await app(), user);
+    const first = await page(api, 'INBOX');
+    expect(first.state).toMatch(/^\d+:s\d+$/);
+    expect((await page(api, 'INBOX')).state).toBe(first.state);
+    const quiet = await changes(api, 'INBOX', first.state);
+    expect(quiet).toMatchObject({ newState: first.state, created: [], updated: [], destroyed: [] });
+    const direct = await imap(user);
+    try {
+      await flagOn(direct, 8);
+    } finally {
+      await direct.logout();
+    }
+    const delta = await changes(api, 'INBOX', first.state);
+    expect(delta.newState).not.toBe(first.state);
+    expect(delta.updated.map((r) => [r.uid, r.flags.flagged])).toEqual([[8, true]]);
+  });
+
+  it('shows a flag changed below the window right on the page that shows it, and tells the changes call', async () => {
+    const instance = await app({ CACHE_FLAG_SCAN_WINDOW: '5' });
+    const user = await newUser('scan-deep', 30);
+    const api = await signedIn(instance, user);
+    // Every row cached, each page scanned as it was shown.
+    expect(await allRows(api, 'INBOX', 10)).toHaveLength(30);
+    const first = await page(api, 'INBOX', { limit: 10 });
+    const direct = await imap(user);
+    try {
+      await flagOn(direct, 3);
+    } finally {
+      await direct.logout();
+    }
+    const rows = await allRows(api, 'INBOX', 10);
+    expect(flagged(rows, 3)).toBe(true);
+    const delta = await changes(api, 'INBOX', first.state);
+    expect(delta.updated.map((r) => [r.uid, r.flags.flagged])).toEqual([[3, true]]);
+    expect((await verify(user)).mismatches).toEqual([]);
+    expect(await metric(instance, 'westwind_cache_scanned_flags_total')).toBeGreaterThan(0);
+  });
+
+  it('reaches a flag changed below the window within count / window syncs, with nobody paging there', async () => {
+    const user = await newUser('scan-rotate', 30);
+    const api = await signedIn(await app({ CACHE_FLAG_SCAN_WINDOW: '5' }), user);
+    expect(await allRows(api, 'INBOX', 10)).toHaveLength(30);
+    let state = (await page(api, 'INBOX', { limit: 5 })).state;
+    const direct = await imap(user);
+    try {
+      await flagOn(direct, 2);
+    } finally {
+      await direct.logout();
+    }
+    const seen: number[] = [];
+    // 30 messages, 5 newest plus a slice of 5 older ones per sync: every row within 5 syncs.
+    for (let sync = 0; sync < 6 && seen.length === 0; sync++) {
+      const delta = await changes(api, 'INBOX', state);
+      seen.push(...delta.updated.filter((r) => r.flags.flagged).map((r) => r.uid));
+      state = delta.newState;
+    }
+    expect(seen).toEqual([2]);
+    expect((await verify(user)).mismatches).toEqual([]);
+  });
+
+  it('serves a current first page from Redis alone after a scan', async () => {
+    const instance = await app({ CACHE_FRESH_MS: '60000' });
+    const user = await newUser('scan-fresh', 12);
+    const api = await signedIn(instance, user);
+    const first = await page(api, 'INBOX', { limit: 5 });
+    const before = await borrows(instance);
+    for (let i = 0; i < 5; i++) expect(await page(api, 'INBOX', { limit: 5 })).toEqual(first);
+    expect(await borrows(instance)).toBe(before);
+    // A deeper page asks the server: only the newest rows are scanned every time.
+    await page(api, 'INBOX', { limit: 5, cursor: first.nextCursor! });
+    expect(await borrows(instance)).toBe(before + 1);
+  });
+
+  it('makes a client start over from a state the change log cannot answer', async () => {
+    const user = await newUser('scan-lost', 6);
+    const api = await signedIn(await app(), user);
+    const before = await page(api, 'INBOX');
+    const direct = await imap(user);
+    try {
+      await flagOn(direct, 6);
+      const after = await changes(api, 'INBOX', before.state);
+      expect(after.updated.map((r) => r.uid)).toEqual([6]);
+      // The log lost (Redis restarted, say): the earlier state can no longer be answered.
+      const redis = new Redis(inject('stack').REDIS_URL);
+      try {
+        const logs = await redis.keys('ww:c:{*}:g:*');
+        const mine = [];
+        for (const key of logs)
+          if ((await redis.hexists(key, after.newState.split(':')[1]!)) === 1) mine.push(key);
+        expect(mine).toHaveLength(1);
+        await redis.del(mine[0]!);
+      } finally {
+        redis.disconnect();
+      }
+      const lost = await api.request({
+        url: `/api/mailboxes/${idOf('INBOX')}/changes?since=${encodeURIComponent(before.state)}`,
+      });
+      expect(lost.statusCode).toBe(400);
+      expect(lost.json().error.code).toBe(ErrorCodes.INVALID_CURSOR);
+      // A generation the cache never reached, and a state of the other kind.
+      for (const since of [
+        `${before.state.split(':')[0]}:s99999999999999`,
+        `${before.state.split(':')[0]}:5`,
+      ]) {
+        const response = await api.request({
+          url: `/api/mailboxes/${idOf('INBOX')}/changes?since=${encodeURIComponent(since)}`,
+        });
+        expect(response.json().error?.code, since).toBe(ErrorCodes.INVALID_CURSOR);
+      }
+      // The current state still works.
+      expect((await changes(api, 'INBOX', after.newState)).updated).toEqual([]);
+    } finally {
+      await direct.logout();
+    }
+  });
+
+  it('leaves such a server uncached with CACHE_FLAG_SCAN_WINDOW=0: pages from IMAP, no changes call', async () => {
+    const user = await newUser('scan-off', 5);
+    const api = await signedIn(await app({ CACHE_FLAG_SCAN_WINDOW: '0' }), user);
+    const first = await page(api, 'INBOX');
+    expect(first.items).toHaveLength(5);
+    expect(first.state).not.toMatch(/:s\d+$/);
+    const response = await api.request({
+      url: `/api/mailboxes/${idOf('INBOX')}/changes?since=${encodeURIComponent(`${first.state.split(':')[0]}:s1`)}`,
+    });
+    expect(response.statusCode).toBe(501);
+    expect(response.json().error.code).toBe(ErrorCodes.NOT_IMPLEMENTED);
+  });
+});
