@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Scenario, ScenarioResult } from './harness.ts';
 import { bundle } from './scenarios/bundle.ts';
-import { cacheBytes, listWarm, resync } from './scenarios/cache.ts';
+import { cacheBytes, listWarm, resync, resyncScan } from './scenarios/cache.ts';
 import { lcp } from './scenarios/lcp.ts';
 import { listCold } from './scenarios/list.ts';
 import { push } from './scenarios/push.ts';
@@ -23,6 +23,7 @@ const scenarios: Scenario[] = [
   listCold,
   listWarm,
   resync,
+  resyncScan,
   cacheBytes,
   push,
   pushHook,

@@ -24,8 +24,10 @@ import { useApps } from '../support/server.ts';
  * past the scan window.
  */
 const apps = useApps();
+// The selection trust stays at its default: a flags scan must never take a pooled connection's
+// selected view for the mailbox's state (there is no modseq to ask it for).
 const app = (overrides: Record<string, string> = {}) =>
-  apps({ IMAP_HOST: BASIC_IMAP_HOST, CACHE_FRESH_MS: '0', CACHE_SELECTION_TRUST_S: '0', ...overrides });
+  apps({ IMAP_HOST: BASIC_IMAP_HOST, CACHE_FRESH_MS: '0', ...overrides });
 
 async function metric(instance: FastifyInstance, name: string): Promise<number> {
   const text = await instance.metrics.getSingleMetricAsString(name);
@@ -55,29 +57,31 @@ describe('summary cache on a server without CONDSTORE (bounded flags scan)', () 
   });
 
   it('shows a flag changed below the window right on the page that shows it, and tells the changes call', async () => {
-    const instance = await app({ CACHE_FLAG_SCAN_WINDOW: '5' });
+    // 8 newest rows and a slice of 2 older ones per sync, besides the shown ones.
+    const instance = await app({ CACHE_FLAG_SCAN_WINDOW: '8' });
     const user = await newUser('scan-deep', 30);
     const api = await signedIn(instance, user);
-    // Every row cached, each page scanned as it was shown.
-    expect(await allRows(api, 'INBOX', 10)).toHaveLength(30);
     const first = await page(api, 'INBOX', { limit: 10 });
+    const second = await page(api, 'INBOX', { limit: 10, cursor: first.nextCursor! });
+    const third = await page(api, 'INBOX', { limit: 10, cursor: second.nextCursor! });
+    expect(third.items.map((r) => r.uid)).toContain(3);
     const direct = await imap(user);
     try {
       await flagOn(direct, 3);
     } finally {
       await direct.logout();
     }
-    const rows = await allRows(api, 'INBOX', 10);
-    expect(flagged(rows, 3)).toBe(true);
-    const delta = await changes(api, 'INBOX', first.state);
+    const again = await page(api, 'INBOX', { limit: 10, cursor: second.nextCursor! });
+    expect(flagged(again.items, 3)).toBe(true);
+    const delta = await changes(api, 'INBOX', third.state);
     expect(delta.updated.map((r) => [r.uid, r.flags.flagged])).toEqual([[3, true]]);
     expect((await verify(user)).mismatches).toEqual([]);
     expect(await metric(instance, 'westwind_cache_scanned_flags_total')).toBeGreaterThan(0);
   });
 
-  it('reaches a flag changed below the window within count / window syncs, with nobody paging there', async () => {
+  it('reaches a flag changed below the window within its turn of the older slices, with nobody paging there', async () => {
     const user = await newUser('scan-rotate', 30);
-    const api = await signedIn(await app({ CACHE_FLAG_SCAN_WINDOW: '5' }), user);
+    const api = await signedIn(await app({ CACHE_FLAG_SCAN_WINDOW: '8' }), user);
     expect(await allRows(api, 'INBOX', 10)).toHaveLength(30);
     let state = (await page(api, 'INBOX', { limit: 5 })).state;
     const direct = await imap(user);
@@ -87,13 +91,16 @@ describe('summary cache on a server without CONDSTORE (bounded flags scan)', () 
       await direct.logout();
     }
     const seen: number[] = [];
-    // 30 messages, 5 newest plus a slice of 5 older ones per sync: every row within 5 syncs.
-    for (let sync = 0; sync < 6 && seen.length === 0; sync++) {
+    // 22 rows below the 8 newest, 2 of them per sync: every one within 11 syncs.
+    let syncs = 0;
+    while (syncs < 12 && seen.length === 0) {
       const delta = await changes(api, 'INBOX', state);
       seen.push(...delta.updated.filter((r) => r.flags.flagged).map((r) => r.uid));
       state = delta.newState;
+      syncs++;
     }
     expect(seen).toEqual([2]);
+    expect(syncs).toBeGreaterThan(1);
     expect((await verify(user)).mismatches).toEqual([]);
   });
 

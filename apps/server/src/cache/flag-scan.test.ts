@@ -5,6 +5,7 @@ import {
   packLoggedChange,
   planScan,
   replayLog,
+  sliceFor,
   unpackLoggedChange,
 } from './flag-scan.js';
 import { UidIndex } from './uid-index.js';
@@ -15,7 +16,7 @@ describe('planScan', () => {
   const index = UidIndex.fromUids(range(1, 100));
 
   it('reads the newest window and the slice just below it first', () => {
-    const plan = planScan(index, 10, 0, []);
+    const plan = planScan(index, 10, 10, 0, []);
     expect(plan.uids).toEqual(range(81, 100));
     expect(plan.nextFrom).toBe(81);
   });
@@ -24,30 +25,38 @@ describe('planScan', () => {
     const seen = new Set<number>();
     let from = 0;
     for (let sync = 0; sync < 9; sync++) {
-      const plan = planScan(index, 10, from, []);
+      const plan = planScan(index, 10, 10, from, []);
       for (const uid of plan.uids) seen.add(uid);
       from = plan.nextFrom;
     }
     // Nine syncs of a 10-wide window reach every one of 100 messages.
     expect(seen.size).toBe(100);
     expect(from).toBe(0);
-    expect(planScan(index, 10, from, []).uids).toEqual(range(81, 100));
+    expect(planScan(index, 10, 10, from, []).uids).toEqual(range(81, 100));
+  });
+
+  it('takes an older slice of its own size', () => {
+    expect(planScan(index, 10, 5, 0, []).uids).toEqual(range(86, 100));
+    expect(planScan(index, 10, 5, 86, []).uids).toEqual([...range(81, 85), ...range(91, 100)]);
+    expect(sliceFor(1000)).toBe(250);
+    expect(sliceFor(8)).toBe(2);
+    expect(sliceFor(1)).toBe(1);
   });
 
   it('adds the wanted UIDs that are in the folder', () => {
-    const plan = planScan(index, 10, 0, [5, 50, 500]);
+    const plan = planScan(index, 10, 10, 0, [5, 50, 500]);
     expect(plan.uids).toEqual([5, 50, ...range(81, 100)]);
   });
 
   it('starts below the window again when the folder shrank under the saved place', () => {
     const small = UidIndex.fromUids(range(1, 15));
-    expect(planScan(small, 10, 90, []).uids).toEqual(range(1, 15));
-    expect(planScan(small, 10, 90, []).nextFrom).toBe(0);
+    expect(planScan(small, 10, 10, 90, []).uids).toEqual(range(1, 15));
+    expect(planScan(small, 10, 10, 90, []).nextFrom).toBe(0);
   });
 
   it('reads a folder smaller than the window whole', () => {
-    expect(planScan(UidIndex.fromUids([3, 7, 9]), 10, 0, [])).toEqual({ uids: [3, 7, 9], nextFrom: 0 });
-    expect(planScan(UidIndex.empty(), 10, 0, [1])).toEqual({ uids: [], nextFrom: 0 });
+    expect(planScan(UidIndex.fromUids([3, 7, 9]), 10, 10, 0, [])).toEqual({ uids: [3, 7, 9], nextFrom: 0 });
+    expect(planScan(UidIndex.empty(), 10, 10, 0, [1])).toEqual({ uids: [], nextFrom: 0 });
   });
 });
 
@@ -57,15 +66,13 @@ describe('changedFlags', () => {
       [1, '[1]'],
       [2, '[3,"$label1"]'],
       [3, '[0]'],
-      [4, '[0]'],
     ]);
     const cached = new Map<number, string | null>([
-      [1, '[1]\n[1,"rest"]'],
-      [2, '[1]\n[1,"rest"]'],
+      [1, '[1]'],
+      [2, '[1]'],
       [3, null],
-      [4, 'corrupt'],
     ]);
-    expect(changedFlags(scanned, cached)).toEqual([2, 4]);
+    expect(changedFlags(scanned, cached)).toEqual([2]);
   });
 });
 

@@ -1,8 +1,8 @@
 /**
  * The sync of a server without CONDSTORE (neither HIGHESTMODSEQ nor CHANGEDSINCE): a bounded
  * flags scan. Each sync fetches the FLAGS of the newest `window` UIDs, of the UIDs the request is
- * about to show, and of one more `window`-sized slice of the older ones, taken in turn from the
- * top down so that every cached row is looked at again within (count / window) syncs. Arrivals
+ * about to show, and of one `slice` of the older ones, taken in turn from the top down so that
+ * every row is looked at again within (count / slice) syncs. Arrivals
  * and expunges are exact (UIDNEXT and the count from STATUS, then one UID SEARCH). Pure: the
  * summary cache calls these and tests call them directly.
  */
@@ -15,18 +15,29 @@ export interface ScanPlan {
   nextFrom: number;
 }
 
+/** The older slice a sync scans besides the newest `window`: a quarter of it. */
+export function sliceFor(window: number): number {
+  return Math.max(1, Math.round(window / 4));
+}
+
 /**
  * What one sync scans in `index`: the newest `window`, `extra` (those still in the index) and
- * the older slice below `from` (0 or past the bottom: just below the window again).
+ * the `slice` below `from` (0 or past the bottom: just below the window again).
  */
-export function planScan(index: UidIndex, window: number, from: number, extra: readonly number[]): ScanPlan {
+export function planScan(
+  index: UidIndex,
+  window: number,
+  slice: number,
+  from: number,
+  extra: readonly number[],
+): ScanPlan {
   const newest = index.takeDesc(window);
   const floor = newest.at(-1) ?? 0;
   let start = from > 0 && from < floor ? from : floor;
-  let older = index.takeDesc(window, start);
+  let older = index.takeDesc(slice, start);
   if (older.length === 0 && start !== floor) {
     start = floor;
-    older = index.takeDesc(window, start);
+    older = index.takeDesc(slice, start);
   }
   const last = older.at(-1);
   // Past the bottom: the next slice starts just below the window again.
@@ -38,8 +49,8 @@ export function planScan(index: UidIndex, window: number, from: number, extra: r
 
 /**
  * The UIDs whose flags differ from what the cache holds: `scanned` maps UID to packed flags as
- * the server has them now, `cached` the packed summaries (codec.ts) read for the same UIDs.
- * A UID without a cached summary has no flags to be wrong; it is fetched whole when shown.
+ * the server has them now, `cached` to the packed flags of the cached summary (codec.ts), null
+ * where none is cached: such a row has no flags to be wrong and is fetched whole when shown.
  */
 export function changedFlags(
   scanned: ReadonlyMap<number, string>,
@@ -47,10 +58,8 @@ export function changedFlags(
 ): number[] {
   const changed: number[] = [];
   for (const [uid, flags] of scanned) {
-    const value = cached.get(uid);
-    if (typeof value !== 'string') continue;
-    const cut = value.indexOf('\n');
-    if (cut < 0 || value.slice(0, cut) !== flags) changed.push(uid);
+    const known = cached.get(uid);
+    if (typeof known === 'string' && known !== flags) changed.push(uid);
   }
   return changed.sort((a, b) => a - b);
 }

@@ -140,6 +140,20 @@ return 1`;
 const READ_VIEW = `
 return { redis.call('HGETALL', KEYS[1]), redis.call('GET', KEYS[2]), redis.call('GET', KEYS[3]), redis.call('GET', KEYS[4]) }`;
 
+/** The flags part (before the first newline) of the cached summaries of ARGV, false where none. */
+const GET_FLAGS = `
+local out = {}
+for i = 1, #ARGV do
+  local v = redis.call('HGET', KEYS[1], ARGV[i])
+  if v then
+    local cut = string.find(v, '\\n', 1, true)
+    out[i] = cut and string.sub(v, 1, cut - 1) or false
+  else
+    out[i] = false
+  end
+end
+return out`;
+
 const UNLOCK = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
 
 const SET_UNREAD = `
@@ -151,6 +165,7 @@ type Scripted = Redis & {
   wwCachePut(...args: (string | number)[]): Promise<number>;
   wwCacheCommit(...args: (string | number)[]): Promise<number>;
   wwCacheUnlock(...args: string[]): Promise<number>;
+  wwCacheFlags(...args: string[]): Promise<(string | null)[]>;
   wwCacheUnread(...args: (string | number)[]): Promise<number>;
   wwCacheObserve(...args: (string | number)[]): Promise<number>;
   wwCacheReadView(...keys: string[]): Promise<[string[], string | null, string | null, string | null]>;
@@ -181,6 +196,7 @@ export class RedisCache {
       redis.defineCommand('wwCachePut', { numberOfKeys: 2, lua: PUT_SUMMARIES });
       redis.defineCommand('wwCacheCommit', { numberOfKeys: 6, lua: COMMIT });
       redis.defineCommand('wwCacheUnlock', { numberOfKeys: 1, lua: UNLOCK });
+      redis.defineCommand('wwCacheFlags', { numberOfKeys: 1, lua: GET_FLAGS });
       redis.defineCommand('wwCacheUnread', { numberOfKeys: 1, lua: SET_UNREAD });
       redis.defineCommand('wwCacheObserve', { numberOfKeys: 1, lua: OBSERVE });
       redis.defineCommand('wwCacheReadView', { numberOfKeys: 4, lua: READ_VIEW });
@@ -243,6 +259,15 @@ export class RedisCache {
     const first = replies?.[0];
     if (!first || first[0]) throw first?.[0] ?? new Error('redis: no reply');
     return first[1] as (string | null)[];
+  }
+
+  /**
+   * The packed flags of the cached summaries of `uids` (null where not cached): the flags scan
+   * compares only those, so the rest of each summary never leaves Redis.
+   */
+  async getFlags(keys: MailboxKeys, uids: number[]): Promise<(string | null)[]> {
+    if (uids.length === 0) return [];
+    return this.redis.wwCacheFlags(keys.summaries, ...uids.map(String));
   }
 
   async dropFields(keys: MailboxKeys, uids: number[]): Promise<void> {

@@ -159,7 +159,7 @@ export function loadConfig(env: Env = process.env): Config {
       maxSummariesPerAccount: read.integer('CACHE_MAX_SUMMARIES_PER_ACCOUNT', 20_000, 100, 1_000_000),
       freshMs: read.integer('CACHE_FRESH_MS', 2_000, 0, 60_000),
       selectionTrustMs: read.integer('CACHE_SELECTION_TRUST_S', 60, 0, 3600) * 1000,
-      flagScanWindow: read.integer('CACHE_FLAG_SCAN_WINDOW', 1_000, 0, 100_000),
+      flagScanWindow: read.integer('CACHE_FLAG_SCAN_WINDOW', 500, 0, 100_000),
     },
     imageProxyAllowedNetworks: read.networks('IMAGE_PROXY_ALLOWED_NETWORKS'),
     messageMaxBytes: read.integer('MESSAGE_MAX_BYTES', 25 * 1024 * 1024, 64 * 1024, 1024 * 1024 * 1024),
