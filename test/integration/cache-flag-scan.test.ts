@@ -1,7 +1,7 @@
-import { ErrorCodes, type MessagePage } from '@westwind/contract';
+import { ErrorCodes, type MailboxChanges, type MessagePage } from '@westwind/contract';
 import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
-import { describe, expect, inject, it } from 'vitest';
+import { afterEach, describe, expect, inject, it } from 'vitest';
 import { BASIC_IMAP_HOST } from '../../infra/stack/index.ts';
 import {
   allRows,
@@ -15,7 +15,9 @@ import {
   signedIn,
   verify,
 } from '../fault/cache-support.ts';
-import { useApps } from '../support/server.ts';
+import { HttpSession } from '../support/http-session.ts';
+import { PushClient } from '../support/push-client.ts';
+import { type RunningServer, stackConfig, startServer, useApps } from '../support/server.ts';
 
 /**
  * The summary cache against a server without CONDSTORE (Dovecot's listener that hides it and
@@ -24,6 +26,12 @@ import { useApps } from '../support/server.ts';
  * past the scan window.
  */
 const apps = useApps();
+const servers: RunningServer[] = [];
+const sockets: PushClient[] = [];
+afterEach(async () => {
+  for (const socket of sockets.splice(0)) socket.close();
+  await Promise.all(servers.splice(0).map((server) => server.close().catch(() => {})));
+});
 // The selection trust stays at its default: a flags scan must never take a pooled connection's
 // selected view for the mailbox's state (there is no modseq to ask it for).
 const app = (overrides: Record<string, string> = {}) =>
@@ -171,5 +179,40 @@ describe('summary cache on a server without CONDSTORE (bounded flags scan)', () 
     });
     expect(response.statusCode).toBe(501);
     expect(response.json().error.code).toBe(ErrorCodes.NOT_IMPLEMENTED);
+  });
+
+  it('pushes a flag change by another client, though the server has no modseq to show it, and the changes call has it', async () => {
+    const running = await startServer(
+      stackConfig(inject('stack'), { IMAP_HOST: BASIC_IMAP_HOST, PUSH_LINGER_S: '1' }),
+    );
+    servers.push(running);
+    const user = await newUser('scan-push', 5);
+    const session = new HttpSession(running.url);
+    await session.signIn(user.address, user.password);
+    const first = (await (
+      await session.fetch(`/api/mailboxes/${idOf('INBOX')}/messages`)
+    ).json()) as MessagePage;
+    const socket = await PushClient.open(running.url, session.cookieHeader());
+    sockets.push(socket);
+    await socket.next((e) => e.type === 'ready');
+    socket.hello({ states: {} });
+    const settled = await socket.mailbox(idOf('INBOX'));
+    // \Flagged moves neither the count nor the unread count: only the IDLE wake can tell.
+    const pushed = socket.mailbox(
+      idOf('INBOX'),
+      (e) => e.total === settled.total && e.unread === settled.unread,
+    );
+    const direct = await imap(user);
+    try {
+      await flagOn(direct, 2);
+    } finally {
+      await direct.logout();
+    }
+    await pushed;
+    const response = await session.fetch(
+      `/api/mailboxes/${idOf('INBOX')}/changes?since=${encodeURIComponent(first.state)}`,
+    );
+    const delta = (await response.json()) as MailboxChanges;
+    expect(delta.updated.map((r) => [r.uid, r.flags.flagged])).toEqual([[2, true]]);
   });
 });

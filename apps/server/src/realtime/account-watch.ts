@@ -5,7 +5,7 @@ import type { ImapConnectionManager } from '../imap/connection-manager.js';
 import { mailboxIdOf, mailboxPathOf } from '../mailboxes/mailbox-id.js';
 import type { KeyValueStore } from '../store/store.js';
 import { FolderIdle, type WatchTarget } from './folder-idle.js';
-import { Debouncer, mailboxState } from './state.js';
+import { Debouncer, mailboxState, withUnstatedChanges } from './state.js';
 
 export interface AccountWatchOptions {
   accountKey: string;
@@ -69,6 +69,8 @@ export class AccountWatch {
   private known = new Map<string, MailboxStateEvent>();
   /** mailboxId → state and counts last published, so unchanged mailboxes stay quiet. */
   private signatures = new Map<string, string>();
+  /** mailboxId → flag changes seen in IDLE that its state cannot show (withUnstatedChanges). */
+  private unstatedChanges = new Map<string, number>();
   private refreshing: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: AccountWatchOptions) {
@@ -167,7 +169,11 @@ export class AccountWatch {
       const idle = new FolderIdle(
         path,
         target,
-        () => {
+        (unstated) => {
+          if (unstated) {
+            const mailboxId = mailboxIdOf(path);
+            this.unstatedChanges.set(mailboxId, (this.unstatedChanges.get(mailboxId) ?? 0) + 1);
+          }
           this.pending.add(path);
           this.flush.trigger();
         },
@@ -229,7 +235,11 @@ export class AccountWatch {
       );
     }
     const changed: MailboxStateEvent[] = [];
-    for (const event of states) {
+    for (const seen of states) {
+      const event = {
+        ...seen,
+        state: withUnstatedChanges(seen.state, this.unstatedChanges.get(seen.mailboxId) ?? 0),
+      };
       const signature = `${event.state}|${event.total}|${event.unread}`;
       if (this.signatures.get(event.mailboxId) === signature) continue;
       this.signatures.set(event.mailboxId, signature);

@@ -1,5 +1,5 @@
 import { ImapFlow } from 'imapflow';
-import { selectedState } from '../cache/imap-delta.js';
+import { hasModseqs, selectedState } from '../cache/imap-delta.js';
 import { trackHighestModseq } from '../imap/highest-modseq.js';
 import { countUnseen } from '../messages/list/fetch-page.js';
 import { reconnectDelay } from './state.js';
@@ -31,7 +31,9 @@ interface Log {
 
 /**
  * One IMAP connection that sits in IDLE on one mailbox and calls `onChange` whenever the server
- * reports anything there (new mail, expunges, flag changes by any client). A broken connection
+ * reports anything there (new mail, expunges, flag changes by any client), with `unstated` true
+ * for a flag change on a server without mod-sequences, whose mailbox state cannot show it (see
+ * mailboxState). A broken connection
  * is replaced by a new ImapFlow instance (they are never reconnected) after a jittered backoff.
  */
 export class FolderIdle {
@@ -43,7 +45,7 @@ export class FolderIdle {
   constructor(
     readonly path: string,
     private readonly target: WatchTarget,
-    private readonly onChange: () => void,
+    private readonly onChange: (unstated: boolean) => void,
     private readonly log: Log,
   ) {}
 
@@ -84,7 +86,7 @@ export class FolderIdle {
     for (const event of ['exists', 'expunge', 'flags', 'highestModseq'] as const) {
       client.on(event, () => {
         this.log.debug({ path: this.path, event }, 'watch saw a change');
-        this.onChange();
+        this.onChange(event === 'flags' && !hasModseqs(client));
       });
     }
     try {
@@ -95,7 +97,7 @@ export class FolderIdle {
       this.log.debug({ path: this.path }, 'watch idling');
       this.failures = 0;
       // Whatever happened while we were away counts as a change.
-      this.onChange();
+      this.onChange(false);
     } catch (error) {
       this.log.warn({ err: error, path: this.path }, 'watch could not start');
       client.close();

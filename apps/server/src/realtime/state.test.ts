@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { Debouncer, mailboxState, reconnectDelay } from './state.js';
+import { Debouncer, mailboxState, reconnectDelay, withUnstatedChanges } from './state.js';
 
 describe('mailboxState', () => {
   it('is UIDVALIDITY and HIGHESTMODSEQ, like the list API', () => {
@@ -9,6 +9,11 @@ describe('mailboxState', () => {
   it('falls back to UIDNEXT and the count without CONDSTORE', () => {
     expect(mailboxState(7, undefined, 50, 49)).toBe('7:50-49');
     expect(mailboxState(7, undefined, 51, 50)).not.toBe(mailboxState(7, undefined, 50, 49));
+  });
+
+  it('differs after flag changes the watch saw but no STATUS item shows', () => {
+    expect(withUnstatedChanges('7:50-49', 0)).toBe('7:50-49');
+    expect(withUnstatedChanges('7:50-49', 2)).toBe('7:50-49.2');
   });
 });
 

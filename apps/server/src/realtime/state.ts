@@ -10,9 +10,18 @@ export function mailboxState(
 ): string {
   const validity = uidValidity === undefined ? '0' : String(uidValidity);
   // Without CONDSTORE there is no modseq; UIDNEXT and the count together still change on arrivals
-  // and expunges (flag changes then go unnoticed, which is the best such a server allows).
+  // and expunges. Flag changes are counted by the watch instead (withUnstatedChanges).
   const version = highestModseq !== undefined ? String(highestModseq) : `${uidNext ?? 0}-${exists}`;
   return `${validity}:${version}`;
+}
+
+/**
+ * A state without a modseq, made to differ after `count` flag changes the watch saw in IDLE
+ * (the server reports them as they happen, but no STATUS item shows them): clients are told, and
+ * catch up through the changes call, which the summary cache answers from its flags scan.
+ */
+export function withUnstatedChanges(state: string, count: number): string {
+  return count > 0 ? `${state}.${count}` : state;
 }
 
 /** Coalesces bursts: `run` is called once, `delayMs` after the last of a burst of `trigger`s. */
