@@ -47,6 +47,18 @@ describe.each(SERVERS)(
       }
     });
 
+    /** What another mail program does: stars one message and deletes another. */
+    async function starAndDelete(flagged: number, deleted: number): Promise<void> {
+      const imap = await connectImap(user);
+      try {
+        await imap.mailboxOpen('INBOX');
+        await imap.messageFlagsAdd(String(flagged), ['\\Flagged'], { uid: true });
+        await imap.messageDelete(String(deleted), { uid: true });
+      } finally {
+        await imap.logout();
+      }
+    }
+
     const rowOf = (page: Page, uid: number) => page.locator(`[role="listbox"] [data-uid="${uid}"]`);
     const topOf = (page: Page, uid: number) =>
       page.evaluate(
@@ -90,14 +102,7 @@ describe.each(SERVERS)(
       expect(before).not.toBeNull();
 
       // Another mail program stars one of the rows on screen and deletes another.
-      const imap = await connectImap(user);
-      try {
-        await imap.mailboxOpen('INBOX');
-        await imap.messageFlagsAdd(String(flagged), ['\\Flagged'], { uid: true });
-        await imap.messageDelete(String(deleted), { uid: true });
-      } finally {
-        await imap.logout();
-      }
+      await starAndDelete(flagged, deleted);
       await rowOf(page, flagged).locator('.star[aria-pressed="true"]').waitFor({ timeout: 15_000 });
       await rowOf(page, deleted).waitFor({ state: 'detached', timeout: 15_000 });
       await expect.poll(() => status.textContent(), { timeout: 10_000 }).toContain(`${COUNT - 1} messages`);
@@ -142,14 +147,7 @@ describe.each(SERVERS)(
       await page.evaluate(() => window.dispatchEvent(new Event('online')));
       await page.getByTestId('offline').waitFor({ timeout: 15_000 });
       const subject = `While away ${randomUUID().slice(0, 6)}`;
-      const imap = await connectImap(user);
-      try {
-        await imap.mailboxOpen('INBOX');
-        await imap.messageFlagsAdd(String(flagged), ['\\Flagged'], { uid: true });
-        await imap.messageDelete(String(deleted), { uid: true });
-      } finally {
-        await imap.logout();
-      }
+      await starAndDelete(flagged, deleted);
       await deliverOverLmtp('sender@example.org', user.address, mail(user.address, subject));
       await context.setOffline(false);
 
