@@ -130,6 +130,7 @@ describe('summary cache on a server without CONDSTORE (bounded flags scan)', () 
     const api = await signedIn(await app(), user);
     const before = await page(api, 'INBOX');
     const direct = await imap(user);
+    let logKey = '';
     try {
       await flagOn(direct, 6);
       const after = await changes(api, 'INBOX', before.state);
@@ -142,7 +143,8 @@ describe('summary cache on a server without CONDSTORE (bounded flags scan)', () 
         for (const key of logs)
           if ((await redis.hexists(key, after.newState.split(':')[1]!)) === 1) mine.push(key);
         expect(mine).toHaveLength(1);
-        await redis.del(mine[0]!);
+        logKey = mine[0]!;
+        await redis.del(logKey);
       } finally {
         redis.disconnect();
       }
@@ -163,6 +165,29 @@ describe('summary cache on a server without CONDSTORE (bounded flags scan)', () 
       }
       // The current state still works.
       expect((await changes(api, 'INBOX', after.newState)).updated).toEqual([]);
+      // The cached flags gone (evicted, over the account's bound): nothing can say what changed
+      // since, so even the current state makes the client start over, once.
+      const redis2 = new Redis(inject('stack').REDIS_URL);
+      try {
+        const summaries = await redis2.keys('ww:c:{*}:s:*');
+        let dropped = 0;
+        for (const key of summaries) {
+          if ((await redis2.hexists(key, '6')) === 1 && key.replace(':s:', ':g:') === logKey)
+            dropped += await redis2.del(key);
+        }
+        expect(dropped).toBe(1);
+      } finally {
+        redis2.disconnect();
+      }
+      await flagOn(direct, 5);
+      const gone = await api.request({
+        url: `/api/mailboxes/${idOf('INBOX')}/changes?since=${encodeURIComponent(after.newState)}`,
+      });
+      expect(gone.json().error?.code).toBe(ErrorCodes.INVALID_CURSOR);
+      const fresh = await page(api, 'INBOX');
+      expect(flagged(fresh.items, 5)).toBe(true);
+      expect((await changes(api, 'INBOX', fresh.state)).updated).toEqual([]);
+      expect((await verify(user)).mismatches).toEqual([]);
     } finally {
       await direct.logout();
     }

@@ -52,6 +52,10 @@ describe('summary cache (GET /api/mailboxes/:id/messages, /changes)', () => {
     const response = await (await app()).inject({ url: `/api/mailboxes/${idOf('INBOX')}/changes?since=1:1` });
     expect(response.statusCode).toBe(401);
   });
+});
+
+describe.each(SERVERS)('summary cache sync, server $server', ({ imapHost, state: stateFormat }) => {
+  const app = appFor(imapHost);
 
   it('sends only the flags of changed messages nobody listed, and whole summaries of new ones', async () => {
     const user = await newUser('cache-flagonly', 20);
@@ -76,10 +80,6 @@ describe('summary cache (GET /api/mailboxes/:id/messages, /changes)', () => {
       await direct.logout();
     }
   });
-});
-
-describe.each(SERVERS)('summary cache sync, server $server', ({ imapHost, state: stateFormat }) => {
-  const app = appFor(imapHost);
 
   it('matches IMAP exactly after random changes by another client (append, flag, expunge, move)', async () => {
     const user = await newUser('cache-rand', 40);

@@ -1,6 +1,7 @@
 import type { MessageSummary } from '@westwind/contract';
 import { describe, expect, it } from 'vitest';
 import {
+  isFlagsStub,
   isScanModseq,
   modseqNumber,
   packFlags,
@@ -65,6 +66,13 @@ describe('packed summaries', () => {
     }
     expect(unpackSummary(packed, 'm', 0)).toBeNull();
     expect(unpackFlags('[32]')).toBeNull();
+  });
+
+  it('tells a flags stub from a summary and from garbage', () => {
+    expect(isFlagsStub('[1]\n')).toBe(true);
+    expect(isFlagsStub(packSummary(summary))).toBe(false);
+    expect(isFlagsStub('[1]')).toBe(false);
+    expect(unpackSummary('[1]\n', 'm', 1)).toBeNull();
   });
 
   it('validates sync state', () => {

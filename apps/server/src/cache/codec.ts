@@ -65,6 +65,14 @@ function unpackAddresses(value: unknown): EmailAddress[] | null {
   return out;
 }
 
+/**
+ * The flags of a row the flags scan read but nobody has listed yet (`FLAGS\n`, no rest): what the
+ * next scan compares with. A read of the summary counts it as a miss, not as corrupt.
+ */
+export function isFlagsStub(value: string): boolean {
+  return value.indexOf('\n') === value.length - 1;
+}
+
 /** The summary without `mailboxId` and `uid` (the hash field is the UID; the key names the mailbox). */
 export function packSummary(summary: MessageSummary): string {
   const rest = [

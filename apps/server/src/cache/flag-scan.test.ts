@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import {
   changedFlags,
   MAX_LOGGED_UIDS,
+  newEra,
+  nextGeneration,
   packLoggedChange,
   planScan,
   replayLog,
@@ -46,6 +48,8 @@ describe('planScan', () => {
   it('adds the wanted UIDs that are in the folder', () => {
     const plan = planScan(index, 10, 10, 0, [5, 50, 500]);
     expect(plan.uids).toEqual([5, 50, ...range(81, 100)]);
+    // Kept even where nothing is cached: the newest and the shown, not the older slice.
+    expect([...plan.keep].sort((a, b) => a - b)).toEqual([5, 50, ...range(91, 100)]);
   });
 
   it('starts below the window again when the folder shrank under the saved place', () => {
@@ -55,8 +59,11 @@ describe('planScan', () => {
   });
 
   it('reads a folder smaller than the window whole', () => {
-    expect(planScan(UidIndex.fromUids([3, 7, 9]), 10, 10, 0, [])).toEqual({ uids: [3, 7, 9], nextFrom: 0 });
-    expect(planScan(UidIndex.empty(), 10, 10, 0, [1])).toEqual({ uids: [], nextFrom: 0 });
+    expect(planScan(UidIndex.fromUids([3, 7, 9]), 10, 10, 0, [])).toMatchObject({
+      uids: [3, 7, 9],
+      nextFrom: 0,
+    });
+    expect(planScan(UidIndex.empty(), 10, 10, 0, [1])).toMatchObject({ uids: [], nextFrom: 0 });
   });
 });
 
@@ -108,5 +115,21 @@ describe('the change log', () => {
   it('cannot replay across a missing or too big entry', () => {
     expect(replayLog([{ generation: 1n, entry: null }])).toBeNull();
     expect(replayLog([{ generation: 1n, entry: 'too-big' }])).toBeNull();
+  });
+});
+
+describe('generations', () => {
+  it('start each cache in an era of its own and count up within it', () => {
+    const first = newEra(() => 0);
+    const other = newEra(() => 0.5);
+    expect(first).toBe(1n << 20n);
+    expect(other).not.toBe(first);
+    expect(nextGeneration(first)).toBe(first + 1n);
+  });
+
+  it('end an era rather than run into the next one', () => {
+    const last = (2n << 20n) - 1n;
+    expect(nextGeneration(last)).toBeNull();
+    expect(nextGeneration(last - 1n)).toBe(last);
   });
 });

@@ -11,6 +11,12 @@ import { UidIndex } from './uid-index.js';
 export interface ScanPlan {
   /** Ascending UIDs whose flags this sync fetches. */
   uids: number[];
+  /**
+   * Those of them whose flags are kept even where no summary is cached (the newest and the shown
+   * ones: what a client can hold), so the next scan has something to compare with. The older
+   * slice's rows are compared only where cached, which bounds what is kept to the window.
+   */
+  keep: Set<number>;
   /** Where the next sync's older slice starts (exclusive upper bound; 0: below the window). */
   nextFrom: number;
 }
@@ -42,9 +48,10 @@ export function planScan(
   const last = older.at(-1);
   // Past the bottom: the next slice starts just below the window again.
   const nextFrom = last === undefined || last <= (index.takeAsc(1)[0] ?? 0) ? 0 : last;
-  const uids = new Set([...newest, ...older]);
-  for (const uid of extra) if (index.has(uid)) uids.add(uid);
-  return { uids: [...uids].sort((a, b) => a - b), nextFrom };
+  const keep = new Set(newest);
+  for (const uid of extra) if (index.has(uid)) keep.add(uid);
+  const uids = new Set([...keep, ...older]);
+  return { uids: [...uids].sort((a, b) => a - b), keep, nextFrom };
 }
 
 /**
@@ -62,6 +69,23 @@ export function changedFlags(
     if (typeof known === 'string' && known !== flags) changed.push(uid);
   }
   return changed.sort((a, b) => a - b);
+}
+
+/**
+ * Generations are `era × 2^20 + n`: a rebuilt cache draws a random era, so a state a client kept
+ * from before (Redis lost, the baseline evicted) is never taken for one of the new cache, whatever
+ * the clocks say; its changes call finds no log for it and the client starts again.
+ */
+const ERA_SHIFT = 20n;
+const IN_ERA = (1n << ERA_SHIFT) - 1n;
+
+export function newEra(random: () => number = Math.random): bigint {
+  return BigInt(1 + Math.floor(random() * 0x7fffffff)) << ERA_SHIFT;
+}
+
+/** The generation after `generation`, null when its era is used up (then a new era starts). */
+export function nextGeneration(generation: bigint): bigint | null {
+  return (generation & IN_ERA) === IN_ERA ? null : generation + 1n;
 }
 
 /** One entry of a mailbox's change log: what one generation changed (sent whole) and removed. */

@@ -84,16 +84,23 @@ return 1`;
 /**
  * The sync's commit, atomic and fenced by the lock token: KEYS meta, index, history, summaries,
  * lock, log. ARGV: token, reset (0/1), uv, ms, un, n, idx, log entry, unread, scan-from (the last
- * three '' when not known), removedCount, removed…, then uid/flags pairs. Flags replace only the
- * text before the first newline of a cached value (see codec.ts). Log fields are `s<generation>`;
- * past the bound the oldest goes.
+ * three '' when not known), removedCount, stubCount, summary TTL, removed…, stub uid/flags
+ * pairs, then uid/flags pairs. Flags replace only the text before the first newline of a cached
+ * value (see codec.ts); a stub (`flags\n`) is written only where nothing is cached. Log fields
+ * are `s<generation>`; past the bound the oldest goes.
  */
 const COMMIT = `
 if redis.call('GET', KEYS[5]) ~= ARGV[1] then return 0 end
 if ARGV[2] == '1' then redis.call('DEL', KEYS[4], KEYS[3], KEYS[6]) end
 local removed = tonumber(ARGV[11])
-for i = 12, 11 + removed do redis.call('HDEL', KEYS[4], ARGV[i]) end
-for i = 12 + removed, #ARGV, 2 do
+local stubs = tonumber(ARGV[12])
+local at = 14
+for i = at, at + removed - 1 do redis.call('HDEL', KEYS[4], ARGV[i]) end
+at = at + removed
+for i = at, at + 2 * stubs - 1, 2 do redis.call('HSETNX', KEYS[4], ARGV[i], ARGV[i + 1] .. '\\n') end
+if stubs > 0 then redis.call('PEXPIRE', KEYS[4], ARGV[13]) end
+at = at + 2 * stubs
+for i = at, #ARGV, 2 do
   local v = redis.call('HGET', KEYS[4], ARGV[i])
   if v then
     local cut = string.find(v, '\\n', 1, true)
@@ -181,7 +188,7 @@ export interface CommitInput {
   removed: number[];
   flags: [number, string][];
   /** For a flags-scanned mailbox: this generation's log entry, unseen count and next slice. */
-  scan?: { logEntry: string | null; unread: number | null; nextFrom: number };
+  scan?: { logEntry: string | null; unread: number | null; nextFrom: number; stubs: [number, string][] };
 }
 
 const PARSED_INDEXES_KEPT = 16;
@@ -322,7 +329,10 @@ export class RedisCache {
       input.scan?.unread ?? '',
       input.scan?.nextFrom ?? '',
       input.removed.length,
+      input.scan?.stubs.length ?? 0,
+      SUMMARY_TTL_MS,
       ...input.removed.map(String),
+      ...(input.scan?.stubs ?? []).flatMap(([uid, flags]) => [String(uid), flags]),
       ...input.flags.flatMap(([uid, flags]) => [String(uid), flags]),
     ];
     const ok = await this.redis.wwCacheCommit(
@@ -335,6 +345,11 @@ export class RedisCache {
       ...args,
     );
     return ok === 1;
+  }
+
+  /** Whether any summary (or flags stub) of the mailbox is cached. */
+  async hasSummaries(keys: MailboxKeys): Promise<boolean> {
+    return (await this.redis.exists(keys.summaries)) === 1;
   }
 
   /** The change log entries of `modseqs` (null where missing). */

@@ -45,6 +45,7 @@ import { sortKeyOf } from '../messages/list/sort-keys.js';
 import { toFlags, toSummary } from '../messages/list/summary.js';
 import { BoundedMap } from '../util/bounded-map.js';
 import {
+  isFlagsStub,
   isScanModseq,
   modseqNumber,
   packFlags,
@@ -56,6 +57,8 @@ import {
 } from './codec.js';
 import {
   changedFlags,
+  newEra,
+  nextGeneration,
   packLoggedChange,
   planScan,
   replayLog,
@@ -138,7 +141,7 @@ interface SyncPlan {
   removed: number[];
   flags: [number, string][];
   delta: Delta | null;
-  scan?: { logEntry: string | null; unread: number | null; nextFrom: number };
+  scan?: { logEntry: string | null; unread: number | null; nextFrom: number; stubs: [number, string][] };
 }
 
 function packedFlags(flags: Set<string>): string {
@@ -558,13 +561,19 @@ export class SummaryCache {
     who: string,
     wanted?: (index: UidIndex) => readonly number[],
   ): Promise<Synced | null> {
-    const token = await this.r(this.redis.lock(keys));
-    if (!token) {
-      for (let waited = 0; waited < this.lockWaitMs; waited += 50) {
-        await sleep(50);
+    let token = await this.r(this.redis.lock(keys));
+    for (let waited = 0; !token && waited < this.lockWaitMs; waited += 50) {
+      await sleep(50);
+      if (state.modseq === null) {
+        // No state to compare a view with: take the lock once the other sync is done and scan
+        // (cheap after it: nothing new is likely).
+        token = await this.r(this.redis.lock(keys));
+      } else {
         const view = await this.readView(keys);
         if (view && upToDate(view, state)) return { view, delta: null };
       }
+    }
+    if (!token) {
       this.metrics.fallbacks.inc({ reason: 'sync-locked' });
       return null;
     }
@@ -664,16 +673,29 @@ export class SummaryCache {
     current: CachedView | null,
     wanted?: (index: UidIndex) => readonly number[],
   ): Promise<SyncPlan> {
+    const previous = current && isScanModseq(current.meta.modseq) ? modseqNumber(current.meta.modseq) : null;
+    // The flags a change is told by are the cached ones (a summary, or a flags stub written by an
+    // earlier scan). Once they are gone (evicted, over the account's bound) nothing can tell what
+    // changed since: the cache starts again, and with it every client, from a new era.
+    const baselineLost =
+      current !== null && current.index.count > 0 && !(await this.r(this.redis.hasSummaries(keys)));
     const reset =
-      !current || current.meta.uidValidity !== state.uidValidity || !isScanModseq(current.meta.modseq);
+      !current ||
+      previous === null ||
+      current.meta.uidValidity !== state.uidValidity ||
+      baselineLost ||
+      nextGeneration(previous) === null;
     let index: UidIndex;
     let added: number[] = [];
     let removed: number[] = [];
+    // STATUS ran before the lock's SELECT: the selected view is as new or newer.
+    const exists = client.mailbox ? client.mailbox.exists : state.messages;
     if (reset) {
       index = await uidSearchAll(client);
       this.metrics.fullResyncs.inc();
     } else if (
       state.messages === current.meta.count &&
+      exists === current.meta.count &&
       (state.uidNext !== null ? state.uidNext === current.meta.uidNext : state.maxUid === current.index.max)
     ) {
       // Nothing arrived (UIDNEXT, or the highest UID) and, with the count unchanged, nothing was
@@ -693,20 +715,17 @@ export class SummaryCache {
     const scanned = await fetchFlags(client, scan.uids);
     this.metrics.scannedFlags.inc(scanned.size);
     const now = new Map([...scanned].map(([uid, flags]) => [uid, packedFlags(flags)]));
-    let changed: number[] = [];
-    if (!reset) {
-      const known = scan.uids.filter((uid) => current.index.has(uid) && now.has(uid));
-      const cachedFlags = await this.r(this.redis.getFlags(keys, known));
-      changed = changedFlags(
-        new Map(known.map((uid) => [uid, now.get(uid)!])),
-        new Map(known.map((uid, i) => [uid, cachedFlags[i] ?? null])),
-      );
-    }
-    const previous = reset ? null : modseqNumber(current.meta.modseq);
+    const seen = [...now.keys()];
+    const cachedFlags = reset ? [] : await this.r(this.redis.getFlags(keys, seen));
+    const before = new Map(seen.map((uid, i) => [uid, cachedFlags[i] ?? null]));
+    const changed = reset ? [] : changedFlags(now, before).filter((uid) => current.index.has(uid));
+    // The newest and shown rows scanned without cached flags get a stub holding them, to compare
+    // the next scan with.
+    const stubs = seen
+      .filter((uid) => before.get(uid) == null && scan.keep.has(uid))
+      .map((uid): [number, string] => [uid, now.get(uid)!]);
     const found = added.length + removed.length + changed.length;
-    // A rebuilt cache starts its generations at the clock, above any it could have had before, so
-    // a state from before a loss of Redis is never taken for a current one.
-    const generation = previous === null ? BigInt(Date.now()) : found > 0 ? previous + 1n : previous;
+    const generation = reset ? newEra() : found > 0 ? nextGeneration(previous!)! : previous!;
     const modseq = scanModseq(generation);
     if (!reset) this.metrics.deltaSize.observe(found);
     const touched = [...added, ...changed];
@@ -732,6 +751,7 @@ export class SummaryCache {
         logEntry: found > 0 && !reset ? packLoggedChange({ changed: touched, removed }) : null,
         unread: state.unseen,
         nextFrom: scan.nextFrom,
+        stubs,
       },
     };
   }
@@ -751,7 +771,7 @@ export class SummaryCache {
       if (summary) found.set(uid, summary);
       else {
         misses.push(uid);
-        if (typeof value === 'string') corrupt.push(uid);
+        if (typeof value === 'string' && !isFlagsStub(value)) corrupt.push(uid);
       }
     });
     if (corrupt.length > 0) {
@@ -924,8 +944,12 @@ export class SummaryCache {
           this.markDown(error.cause);
         }
       }
-      // A flags-scanned mailbox without its cache: the client starts again from a page.
-      if (scanned && !synced) throw new AppErrors.InvalidCursor();
+      if (scanned && !synced) {
+        // Redis down: only a page from IMAP can be had, so the client starts again from one.
+        // Another sync holding the mailbox past the wait: the client asks again later.
+        if (!this.available('cooldown')) throw new AppErrors.InvalidCursor();
+        throw new AppErrors.UpstreamUnavailable();
+      }
       const modseq = synced && scanned ? synced.view.meta.modseq : state.modseq!;
       const empty: MailboxChanges = {
         mailboxId: request.mailboxId,

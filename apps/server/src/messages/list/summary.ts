@@ -28,9 +28,10 @@ const MAPPED_KEYWORDS = new Set(['$forwarded']);
 
 export function toFlags(flags: ReadonlySet<string> | undefined): { flags: MessageFlags; keywords: string[] } {
   const set = new Set([...(flags ?? [])].map((f) => f.toLowerCase()));
-  const keywords = [...(flags ?? [])].filter(
-    (flag) => !flag.startsWith('\\') && !MAPPED_KEYWORDS.has(flag.toLowerCase()),
-  );
+  // Sorted: servers need not keep an order, and the flags scan compares packed flags as text.
+  const keywords = [...(flags ?? [])]
+    .filter((flag) => !flag.startsWith('\\') && !MAPPED_KEYWORDS.has(flag.toLowerCase()))
+    .sort();
   return {
     flags: {
       seen: set.has('\\seen'),
