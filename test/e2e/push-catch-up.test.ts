@@ -3,10 +3,9 @@ import type { Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { addMailUser, BASIC_IMAP_HOST } from '../../infra/stack/index.ts';
 import { artifactPath } from '../support/browser.ts';
-import { useAppInBrowser } from '../support/e2e.ts';
+import { signInThroughUi, useAppInBrowser } from '../support/e2e.ts';
 import { connectImap, deliverOverLmtp } from '../support/mail.ts';
 
-const ROW = '[role="listbox"] [data-uid]';
 /** Must match the list's row height (message-row.svelte). */
 const ROW_HEIGHT = 76;
 /** Well past the first page (50 rows, or what fills the screen and the read-ahead). */
@@ -78,11 +77,7 @@ describe.each(SERVERS)(
         if (/\/api\/mailboxes\/[^/]+\/messages\?/.test(url) && !url.includes('cursor=')) fromTop.push(url);
         if (/\/api\/mailboxes\/[^/]+\/changes\?/.test(url)) changes.push(url);
       });
-      await page.goto(app.server.url);
-      await page.getByLabel('Email address').fill(user.address);
-      await page.getByLabel('Password').fill(user.password);
-      await page.getByRole('button', { name: 'Sign in' }).click();
-      await page.locator(ROW).first().waitFor({ timeout: 20_000 });
+      await signInThroughUi(page, app.server.url, user);
       const list = page.getByRole('listbox');
       const status = page.locator('[role="status"]').filter({ hasText: /messages, \d+ unread/ });
       return { context, page, list, status, fromTop, changes };

@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import nodemailer from 'nodemailer';
 import type { BrowserContext, Page } from 'playwright-core';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { addMailUser } from '../../infra/stack/index.ts';
+import { addMailUser, BASIC_IMAP_HOST } from '../../infra/stack/index.ts';
 import { artifactPath } from '../support/browser.ts';
-import { useAppInBrowser } from '../support/e2e.ts';
+import { signInThroughUi, useAppInBrowser } from '../support/e2e.ts';
 
 const stack = inject('stack');
 const ROW = '[role="listbox"] [data-uid]';
@@ -85,159 +85,169 @@ const rowWith = (page: Page, subject: string) =>
 /** Time for a push, the changes call and a notification that should not come, to come. */
 const settle = (page: Page) => page.waitForTimeout(2_000);
 
-describe('desktop notifications for pushed mail, in Chromium', () => {
-  const app = useAppInBrowser();
-  const user = {
-    address: `notify-${randomUUID().slice(0, 8)}@westwind.test`,
-    password: `pw-${randomUUID()}`,
-  };
+/** Dovecot as it is, and its listener without CONDSTORE (the notifier's changes call is then
+ * answered by the summary cache's flags scan). */
+const SERVERS = [
+  { server: 'with QRESYNC', env: {}, artifact: '' },
+  { server: 'without CONDSTORE', env: { IMAP_HOST: BASIC_IMAP_HOST }, artifact: '-flag-scan' },
+];
 
-  beforeAll(async () => {
-    await addMailUser(user.address, user.password);
-    await deliver(user.address, [{ subject: 'Already there' }]);
-  });
+describe.each(SERVERS)(
+  'desktop notifications for pushed mail, in Chromium, server $server',
+  ({ env, artifact }) => {
+    const app = useAppInBrowser(env);
+    const user = {
+      address: `notify-${randomUUID().slice(0, 8)}@westwind.test`,
+      password: `pw-${randomUUID()}`,
+    };
 
-  async function newContext(granted = true): Promise<BrowserContext> {
-    const context = await app.browser.newContext({ viewport: { width: 1280, height: 800 } });
-    if (granted) await context.grantPermissions(['notifications'], { origin: app.server.url });
-    await context.addInitScript(instrument);
-    return context;
-  }
+    beforeAll(async () => {
+      await addMailUser(user.address, user.password);
+      await deliver(user.address, [{ subject: 'Already there' }]);
+    });
 
-  async function signIn(context: BrowserContext): Promise<Page> {
-    const page = await context.newPage();
-    await page.goto(app.server.url);
-    await page.getByLabel('Email address').fill(user.address);
-    await page.getByLabel('Password').fill(user.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.locator(ROW).first().waitFor({ timeout: 20_000 });
-    return page;
-  }
+    async function newContext(granted = true): Promise<BrowserContext> {
+      const context = await app.browser.newContext({ viewport: { width: 1280, height: 800 } });
+      if (granted) await context.grantPermissions(['notifications'], { origin: app.server.url });
+      await context.addInitScript(instrument);
+      return context;
+    }
 
-  /** A tab already signed in (the session cookie is the context's). */
-  async function openTab(context: BrowserContext): Promise<Page> {
-    const page = await context.newPage();
-    await page.goto(app.server.url);
-    await page.locator(ROW).first().waitFor({ timeout: 20_000 });
-    return page;
-  }
+    async function signIn(context: BrowserContext): Promise<Page> {
+      const page = await context.newPage();
+      await signInThroughUi(page, app.server.url, user);
+      return page;
+    }
 
-  async function turnOn(page: Page): Promise<void> {
-    await page.getByRole('button', { name: 'Settings' }).click();
-    const toggle = page.getByLabel('Notify me of new mail in the Inbox');
-    await toggle.check();
-    await expect.poll(() => toggle.isChecked()).toBe(true);
-    await page.screenshot({ path: artifactPath('notifications-setting.png') });
-    await page.getByRole('button', { name: 'Cancel' }).click();
-  }
+    /** A tab already signed in (the session cookie is the context's). */
+    async function openTab(context: BrowserContext): Promise<Page> {
+      const page = await context.newPage();
+      await page.goto(app.server.url);
+      await page.locator(ROW).first().waitFor({ timeout: 20_000 });
+      return page;
+    }
 
-  /** The notifier is loaded only once the setting is on; wait until it is. */
-  const notifierLoaded = (page: Page) =>
-    expect
-      .poll(() =>
-        page.evaluate(() =>
-          performance.getEntriesByType('resource').some((e) => e.name.includes('/notifier-')),
-        ),
-      )
-      .toBe(true);
+    async function turnOn(page: Page): Promise<void> {
+      await page.getByRole('button', { name: 'Settings' }).click();
+      const toggle = page.getByLabel('Notify me of new mail in the Inbox');
+      await toggle.check();
+      await expect.poll(() => toggle.isChecked()).toBe(true);
+      await page.screenshot({ path: artifactPath(`notifications-setting${artifact}.png`) });
+      await page.getByRole('button', { name: 'Cancel' }).click();
+    }
 
-  it('is off by default: a hidden tab gets mail and shows nothing', async () => {
-    const context = await newContext();
-    const page = await signIn(context);
-    const toggleState = await page.evaluate(() => localStorage.getItem('westwind.notify'));
-    expect(toggleState).toBeNull();
-    await setHidden(page, true);
-    const subject = `Quiet ${randomUUID().slice(0, 6)}`;
-    await deliver(user.address, [{ subject }]);
-    await rowWith(page, subject);
-    await settle(page);
-    expect(await shownOn(page)).toEqual([]);
-    await context.close();
-  });
+    /** The notifier is loaded only once the setting is on; wait until it is. */
+    const notifierLoaded = (page: Page) =>
+      expect
+        .poll(() =>
+          page.evaluate(() =>
+            performance.getEntriesByType('resource').some((e) => e.name.includes('/notifier-')),
+          ),
+        )
+        .toBe(true);
 
-  it('says so when the browser does not allow notifications, and stays off', async () => {
-    const context = await newContext(false);
-    const page = await signIn(context);
-    await page.getByRole('button', { name: 'Settings' }).click();
-    const toggle = page.getByLabel('Notify me of new mail in the Inbox');
-    await toggle.click();
-    await page
-      .getByRole('alert')
-      .filter({ hasText: /blocked|not allowed/ })
-      .waitFor({ timeout: 5_000 });
-    expect(await toggle.isChecked()).toBe(false);
-    expect(await page.evaluate(() => localStorage.getItem('westwind.notify'))).toBeNull();
-    await context.close();
-  });
+    /** A tab signed in with notifications turned on and the notifier loaded. */
+    async function signedInWithNotifications(context: BrowserContext): Promise<Page> {
+      const page = await signIn(context);
+      await turnOn(page);
+      await notifierLoaded(page);
+      return page;
+    }
 
-  it('once turned on, notifies once per new Inbox message while hidden, and a click opens it', async () => {
-    const context = await newContext();
-    const page = await signIn(context);
-    await turnOn(page);
-    await notifierLoaded(page);
+    it('is off by default: a hidden tab gets mail and shows nothing', async () => {
+      const context = await newContext();
+      const page = await signIn(context);
+      const toggleState = await page.evaluate(() => localStorage.getItem('westwind.notify'));
+      expect(toggleState).toBeNull();
+      await setHidden(page, true);
+      const subject = `Quiet ${randomUUID().slice(0, 6)}`;
+      await deliver(user.address, [{ subject }]);
+      await rowWith(page, subject);
+      await settle(page);
+      expect(await shownOn(page)).toEqual([]);
+      await context.close();
+    });
 
-    // Visible: the list shows the mail, no notification.
-    const seen = `Seen ${randomUUID().slice(0, 6)}`;
-    await deliver(user.address, [{ subject: seen }]);
-    await rowWith(page, seen);
-    await settle(page);
-    expect(await shownOn(page)).toEqual([]);
+    it('says so when the browser does not allow notifications, and stays off', async () => {
+      const context = await newContext(false);
+      const page = await signIn(context);
+      await page.getByRole('button', { name: 'Settings' }).click();
+      const toggle = page.getByLabel('Notify me of new mail in the Inbox');
+      await toggle.click();
+      await page
+        .getByRole('alert')
+        .filter({ hasText: /blocked|not allowed/ })
+        .waitFor({ timeout: 5_000 });
+      expect(await toggle.isChecked()).toBe(false);
+      expect(await page.evaluate(() => localStorage.getItem('westwind.notify'))).toBeNull();
+      await context.close();
+    });
 
-    // Hidden, and looking at another folder: one notification, with sender and subject as text.
-    await folderButton(page, 'Archive').click();
-    await currentFolder(page).filter({ hasText: 'Archive' }).waitFor({ timeout: 5_000 });
-    await setHidden(page, true);
-    const subject = `Hello <b>${randomUUID().slice(0, 6)}</b>`;
-    await deliver(user.address, [{ subject, from: '"Grace Hopper" <grace@example.org>' }]);
-    await expect.poll(() => shownOn(page), { timeout: 15_000 }).toHaveLength(1);
-    await settle(page);
-    const shown = await shownOn(page);
-    expect(shown).toHaveLength(1);
-    expect(shown[0]).toMatchObject({ title: 'Grace Hopper', body: subject });
-    expect(shown[0]?.tag).toMatch(/^westwind:.+\/\d+$/);
+    it('once turned on, notifies once per new Inbox message while hidden, and a click opens it', async () => {
+      const context = await newContext();
+      const page = await signedInWithNotifications(context);
 
-    // Clicking it brings the Inbox back and opens the message.
-    await setHidden(page, false);
-    await page.evaluate(() =>
-      (window as unknown as Instrumented).__notifications[0]?.dispatchEvent(new Event('click')),
-    );
-    await page.locator('#reader-subject').filter({ hasText: subject }).waitFor({ timeout: 15_000 });
-    await currentFolder(page).filter({ hasText: 'Inbox' }).waitFor({ timeout: 5_000 });
+      // Visible: the list shows the mail, no notification.
+      const seen = `Seen ${randomUUID().slice(0, 6)}`;
+      await deliver(user.address, [{ subject: seen }]);
+      await rowWith(page, seen);
+      await settle(page);
+      expect(await shownOn(page)).toEqual([]);
 
-    // A burst while hidden: one notification that counts them.
-    await setHidden(page, true);
-    const burst = [1, 2, 3].map((n) => ({ subject: `Burst ${n} ${randomUUID().slice(0, 6)}` }));
-    await deliver(user.address, burst);
-    await expect.poll(async () => (await shownOn(page)).length, { timeout: 15_000 }).toBeGreaterThan(1);
-    await settle(page);
-    const after = (await shownOn(page)).slice(1);
-    // Delivery may be seen in one push or split over two; either way nothing is told twice.
-    const told = after.flatMap((n) => (n.title.endsWith('new messages') ? n.body.split('\n') : [n.body]));
-    for (const { subject: s } of burst) expect(told.filter((line) => line.endsWith(s))).toHaveLength(1);
-    await context.close();
-  });
+      // Hidden, and looking at another folder: one notification, with sender and subject as text.
+      await folderButton(page, 'Archive').click();
+      await currentFolder(page).filter({ hasText: 'Archive' }).waitFor({ timeout: 5_000 });
+      await setHidden(page, true);
+      const subject = `Hello <b>${randomUUID().slice(0, 6)}</b>`;
+      await deliver(user.address, [{ subject, from: '"Grace Hopper" <grace@example.org>' }]);
+      await expect.poll(() => shownOn(page), { timeout: 15_000 }).toHaveLength(1);
+      await settle(page);
+      const shown = await shownOn(page);
+      expect(shown).toHaveLength(1);
+      expect(shown[0]).toMatchObject({ title: 'Grace Hopper', body: subject });
+      expect(shown[0]?.tag).toMatch(/^westwind:.+\/\d+$/);
 
-  it('notifies from one tab only when several are open', async () => {
-    const context = await newContext();
-    const first = await signIn(context);
-    await turnOn(first);
-    await notifierLoaded(first);
-    const second = await openTab(context);
-    await notifierLoaded(second);
-    await setHidden(first, true);
-    await setHidden(second, true);
-    const subject = `Both tabs ${randomUUID().slice(0, 6)}`;
-    await deliver(user.address, [{ subject }]);
-    await rowWith(first, subject);
-    await rowWith(second, subject);
-    await expect
-      .poll(async () => (await shownOn(first)).length + (await shownOn(second)).length, { timeout: 15_000 })
-      .toBe(1);
-    await settle(first);
-    expect((await shownOn(first)).length + (await shownOn(second)).length).toBe(1);
-    await context.close();
-  });
-});
+      // Clicking it brings the Inbox back and opens the message.
+      await setHidden(page, false);
+      await page.evaluate(() =>
+        (window as unknown as Instrumented).__notifications[0]?.dispatchEvent(new Event('click')),
+      );
+      await page.locator('#reader-subject').filter({ hasText: subject }).waitFor({ timeout: 15_000 });
+      await currentFolder(page).filter({ hasText: 'Inbox' }).waitFor({ timeout: 5_000 });
+
+      // A burst while hidden: one notification that counts them.
+      await setHidden(page, true);
+      const burst = [1, 2, 3].map((n) => ({ subject: `Burst ${n} ${randomUUID().slice(0, 6)}` }));
+      await deliver(user.address, burst);
+      await expect.poll(async () => (await shownOn(page)).length, { timeout: 15_000 }).toBeGreaterThan(1);
+      await settle(page);
+      const after = (await shownOn(page)).slice(1);
+      // Delivery may be seen in one push or split over two; either way nothing is told twice.
+      const told = after.flatMap((n) => (n.title.endsWith('new messages') ? n.body.split('\n') : [n.body]));
+      for (const { subject: s } of burst) expect(told.filter((line) => line.endsWith(s))).toHaveLength(1);
+      await context.close();
+    });
+
+    it('notifies from one tab only when several are open', async () => {
+      const context = await newContext();
+      const first = await signedInWithNotifications(context);
+      const second = await openTab(context);
+      await notifierLoaded(second);
+      await setHidden(first, true);
+      await setHidden(second, true);
+      const subject = `Both tabs ${randomUUID().slice(0, 6)}`;
+      await deliver(user.address, [{ subject }]);
+      await rowWith(first, subject);
+      await rowWith(second, subject);
+      await expect
+        .poll(async () => (await shownOn(first)).length + (await shownOn(second)).length, { timeout: 15_000 })
+        .toBe(1);
+      await settle(first);
+      expect((await shownOn(first)).length + (await shownOn(second)).length).toBe(1);
+      await context.close();
+    });
+  },
+);
 
 describe('new mail above the part of the list being read, in Chromium', () => {
   const app = useAppInBrowser();
@@ -258,11 +268,7 @@ describe('new mail above the part of the list being read, in Chromium', () => {
   it('keeps the row being read where it is on screen, and shows the new rows on scrolling up', async () => {
     const context = await app.browser.newContext({ viewport: { width: 1280, height: 800 } });
     const page = await context.newPage();
-    await page.goto(app.server.url);
-    await page.getByLabel('Email address').fill(user.address);
-    await page.getByLabel('Password').fill(user.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.locator(ROW).first().waitFor({ timeout: 20_000 });
+    await signInThroughUi(page, app.server.url, user);
 
     const list = page.getByRole('listbox');
     await list.evaluate((el, top) => el.scrollTo({ top }), 15 * ROW_HEIGHT + 30);

@@ -206,7 +206,7 @@ describe('summary cache on a server without CONDSTORE (bounded flags scan)', () 
     expect(response.json().error.code).toBe(ErrorCodes.NOT_IMPLEMENTED);
   });
 
-  it('pushes a flag change by another client, though the server has no modseq to show it, and the changes call has it', async () => {
+  it('pushes a flag change by another client with the list’s own state, and the changes call has it', async () => {
     const running = await startServer(
       stackConfig(inject('stack'), { IMAP_HOST: BASIC_IMAP_HOST, PUSH_LINGER_S: '1' }),
     );
@@ -222,7 +222,10 @@ describe('summary cache on a server without CONDSTORE (bounded flags scan)', () 
     await socket.next((e) => e.type === 'ready');
     socket.hello({ states: {} });
     const settled = await socket.mailbox(idOf('INBOX'));
-    // \Flagged moves neither the count nor the unread count: only the IDLE wake can tell.
+    // The watch pushes the state of the flags-scanned cache, the one the list gave.
+    expect(settled.state).toBe(first.state);
+    // \Flagged moves neither the count nor the unread count, nor any STATUS item: the IDLE wake
+    // makes the watch scan.
     const pushed = socket.mailbox(
       idOf('INBOX'),
       (e) => e.total === settled.total && e.unread === settled.unread,
@@ -233,11 +236,14 @@ describe('summary cache on a server without CONDSTORE (bounded flags scan)', () 
     } finally {
       await direct.logout();
     }
-    await pushed;
+    const event = await pushed;
+    expect(event.state).toMatch(/^\d+:s\d+$/);
+    expect(event.state).not.toBe(first.state);
     const response = await session.fetch(
       `/api/mailboxes/${idOf('INBOX')}/changes?since=${encodeURIComponent(first.state)}`,
     );
     const delta = (await response.json()) as MailboxChanges;
     expect(delta.updated.map((r) => [r.uid, r.flags.flagged])).toEqual([[2, true]]);
+    expect(delta.newState).toBe(event.state);
   });
 });

@@ -29,6 +29,7 @@ import type { ImapFlow, MailboxLockObject, MessageEnvelopeObject } from 'imapflo
 import type { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
 import { AppErrors } from '../errors.js';
+import { mailboxIdOf } from '../mailboxes/mailbox-id.js';
 import { type Cursor, encodeCursor, readCursor } from '../messages/list/cursor.js';
 import {
   countUnseen,
@@ -112,6 +113,18 @@ export interface SummaryCacheOptions {
    * (~7 ms of FETCH FLAGS on a 100,000-message Dovecot Maildir); 0 leaves such servers uncached.
    */
   flagScanWindow?: number;
+}
+
+/** The account and server a session's cache keys belong to (the `who` key, for `cache:verify`). */
+export function cacheAccountOf(record: {
+  accountKey: string;
+  address: string;
+  imap: { host: string; port: number };
+}) {
+  return {
+    accountKey: record.accountKey,
+    who: `${record.address.toLowerCase()}|${record.imap.host}:${record.imap.port}`,
+  };
 }
 
 /** When each pooled connection's selection was last checked against STATUS from outside it. */
@@ -392,6 +405,61 @@ export class SummaryCache {
     } catch (error) {
       if (error instanceof CacheUnavailable) this.markDown(error.cause);
       else this.log.warn({ err: error }, 'summary cache: refresh after an action failed');
+    } finally {
+      lock?.release();
+    }
+  }
+
+  /**
+   * For the realtime watch on a server without mod-sequences: the state of the mailbox's
+   * flags-scanned cache, synced first when `force` (the watch saw a change in IDLE) or when the
+   * watch's STATUS shows it moved, so a pushed state equals the list's and a client can ask
+   * `/changes` from either. Null where the mailbox is not cached that way (the watch keeps its
+   * own state then). Never throws.
+   */
+  async watchedState(
+    client: ImapFlow,
+    folder: {
+      path: string;
+      status: { uidValidity?: bigint; uidNext?: number; messages?: number; unseen?: number };
+    },
+    account: { accountKey: string; who: string },
+    force: boolean,
+  ): Promise<string | null> {
+    const { status } = folder;
+    if (!this.cache || this.flagScanWindow === 0 || hasModseqs(client) || Date.now() < this.downUntil)
+      return null;
+    if (status.uidValidity === undefined || status.uidNext === undefined || status.messages === undefined)
+      return null;
+    const keys = keysFor(account.accountKey, mailboxIdOf(folder.path));
+    let lock: MailboxLockObject | null = null;
+    try {
+      const view = await this.readView(keys);
+      if (!view || !isScanModseq(view.meta.modseq) || view.meta.uidValidity !== String(status.uidValidity))
+        return null;
+      const { meta } = view;
+      if (
+        !force &&
+        meta.uidNext === status.uidNext &&
+        meta.count === status.messages &&
+        meta.unread === status.unseen
+      )
+        return stateOf(meta.uidValidity, meta.modseq);
+      const state: ImapState = {
+        uidValidity: meta.uidValidity,
+        modseq: null,
+        uidNext: status.uidNext,
+        messages: status.messages,
+        unseen: status.unseen ?? null,
+        maxUid: null,
+      };
+      lock = await lockCurrent(client, folder.path, state, 'watch');
+      const synced = await this.syncLocked(client, keys, state, account.who);
+      return synced ? stateOf(synced.view.meta.uidValidity, synced.view.meta.modseq) : null;
+    } catch (error) {
+      if (error instanceof CacheUnavailable) this.markDown(error.cause);
+      else this.log.warn({ err: error }, 'summary cache: sync for the watch failed');
+      return null;
     } finally {
       lock?.release();
     }

@@ -10,6 +10,7 @@ import {
   MessagePage,
 } from '@westwind/contract';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { cacheAccountOf } from '../cache/summary-cache.js';
 import { AppErrors } from '../errors.js';
 import { requireMailboxPath } from '../mailboxes/mailbox-id.js';
 import { withImap } from '../sessions/imap-access.js';
@@ -34,10 +35,7 @@ const errors = {
 function accountOf(request: FastifyRequest): { accountKey: string; who: string } {
   const record = request.session?.record;
   if (!record) throw new AppErrors.SessionRequired();
-  return {
-    accountKey: record.accountKey,
-    who: `${record.address.toLowerCase()}|${record.imap.host}:${record.imap.port}`,
-  };
+  return cacheAccountOf(record);
 }
 
 /**

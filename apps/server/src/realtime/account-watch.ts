@@ -16,6 +16,12 @@ export interface AccountWatchOptions {
   publish: (event: MailboxStateEvent) => void;
   /** States read from the server at `seenAt` that differ from the last published; never throws. */
   sawStates: (events: MailboxStateEvent[], seenAt: number) => Promise<void>;
+  /**
+   * On a server without mod-sequences, the state of the mailbox's flags-scanned cache, synced
+   * first when `force` (a change seen in IDLE) or when `status` shows it moved, so the event
+   * carries the state the list API gives (SummaryCache.watchedState). Null: keep the watch's own.
+   */
+  cacheState?: (client: ImapFlow, folder: FolderStatus, force: boolean) => Promise<string | null>;
   leaseTtlMs: number;
   statusIntervalMs: number;
   coalesceMs: number;
@@ -218,6 +224,9 @@ export class AccountWatch {
       if (snapshot) states.push(eventOf(path, snapshot));
       else rest.push(path);
     }
+    // Paths a change was seen on in IDLE (not only the periodic look at every folder).
+    const woken = new Set(paths.filter((path) => path !== '*'));
+    const fromCache = new Set<string>();
     if (all || rest.length > 0) {
       const { user, password, ...endpoint } = target;
       states.push(
@@ -229,17 +238,24 @@ export class AccountWatch {
             // STATUS (and LIST-STATUS) of the mailbox this connection has selected answers from
             // the session's own view, which only a NOOP brings up to date (RFC 3501 §6.3.10).
             if (client.mailbox) await client.noop();
-            return all ? listAll(client) : statusOf(client, rest);
+            const folders = all ? await listAll(client) : await statusOf(client, rest);
+            const events: MailboxStateEvent[] = [];
+            for (const folder of folders) {
+              const event = eventOf(folder.path, folder.status);
+              const cached = await this.options.cacheState?.(client, folder, woken.has(folder.path));
+              if (cached) fromCache.add(event.mailboxId);
+              events.push(cached ? { ...event, state: cached } : event);
+            }
+            return events;
           },
         )),
       );
     }
     const changed: MailboxStateEvent[] = [];
     for (const seen of states) {
-      const event = {
-        ...seen,
-        state: withUnstatedChanges(seen.state, this.unstatedChanges.get(seen.mailboxId) ?? 0),
-      };
+      // A cached state already counts what its flags scan found.
+      const unstated = fromCache.has(seen.mailboxId) ? 0 : (this.unstatedChanges.get(seen.mailboxId) ?? 0);
+      const event = { ...seen, state: withUnstatedChanges(seen.state, unstated) };
       const signature = `${event.state}|${event.total}|${event.unread}`;
       if (this.signatures.get(event.mailboxId) === signature) continue;
       this.signatures.set(event.mailboxId, signature);
@@ -280,16 +296,7 @@ export class AccountWatch {
   }
 }
 
-function eventOf(
-  path: string,
-  status: {
-    messages?: number;
-    unseen?: number;
-    uidValidity?: bigint;
-    highestModseq?: bigint;
-    uidNext?: number;
-  },
-): MailboxStateEvent {
+function eventOf(path: string, status: FolderStatus['status']): MailboxStateEvent {
   const total = status.messages ?? 0;
   return {
     type: 'mailbox',
@@ -308,18 +315,30 @@ const STATUS_QUERY = {
   uidNext: true,
 } as const;
 
-async function statusOf(client: ImapFlow, paths: string[]): Promise<MailboxStateEvent[]> {
-  const events: MailboxStateEvent[] = [];
-  for (const path of paths) {
-    const status = await client.status(path, STATUS_QUERY).catch(() => false as const);
-    if (status) events.push(eventOf(path, status));
-  }
-  return events;
+/** A folder and what STATUS (or LIST-STATUS) said of it. */
+export interface FolderStatus {
+  path: string;
+  status: {
+    messages?: number;
+    unseen?: number;
+    uidValidity?: bigint;
+    highestModseq?: bigint;
+    uidNext?: number;
+  };
 }
 
-async function listAll(client: ImapFlow): Promise<MailboxStateEvent[]> {
+async function statusOf(client: ImapFlow, paths: string[]): Promise<FolderStatus[]> {
+  const folders: FolderStatus[] = [];
+  for (const path of paths) {
+    const status = await client.status(path, STATUS_QUERY).catch(() => false as const);
+    if (status) folders.push({ path, status });
+  }
+  return folders;
+}
+
+async function listAll(client: ImapFlow): Promise<FolderStatus[]> {
   const folders = await client.list({ statusQuery: STATUS_QUERY });
   return folders.flatMap((folder) =>
-    folder.status && !folder.flags.has('\\Noselect') ? [eventOf(folder.path, folder.status)] : [],
+    folder.status && !folder.flags.has('\\Noselect') ? [{ path: folder.path, status: folder.status }] : [],
   );
 }

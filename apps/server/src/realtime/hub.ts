@@ -3,6 +3,7 @@ import { ClientHello, type MailboxStateEvent, type ServerEvent } from '@westwind
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { Value } from 'typebox/value';
 import type { WebSocket } from 'ws';
+import { cacheAccountOf } from '../cache/summary-cache.js';
 import type { AuthenticatedSession } from '../sessions/plugin.js';
 import { SESSION_ENDED_CHANNEL } from '../sessions/service.js';
 import { AccountWatch, readStates } from './account-watch.js';
@@ -141,6 +142,8 @@ export class PushHub {
             .catch((error: unknown) => this.app.log.warn({ err: error }, 'publishing a push event'));
         },
         sawStates: (events, seenAt) => this.app.summaryCache.sawStates(accountKey, events, seenAt),
+        cacheState: (client, folder, force) =>
+          this.app.summaryCache.watchedState(client, folder, cacheAccountOf(session.record), force),
         leaseTtlMs: this.options.leaseTtlMs,
         statusIntervalMs: this.options.statusIntervalMs,
         coalesceMs: this.options.coalesceMs,
