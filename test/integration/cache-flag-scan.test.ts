@@ -125,6 +125,36 @@ describe('summary cache on a server without CONDSTORE (bounded flags scan)', () 
     expect(await borrows(instance)).toBe(before + 1);
   });
 
+  it('answers a long catch-up in parts (maxChanges), losing none', async () => {
+    const user = await newUser('scan-parts', 8);
+    const api = await signedIn(await app(), user);
+    const first = await page(api, 'INBOX');
+    const direct = await imap(user);
+    try {
+      // Three generations: one change each, seen by a changes call in between.
+      let state = first.state;
+      for (const uid of [3, 5, 7]) {
+        await flagOn(direct, uid);
+        state = (await changes(api, 'INBOX', state)).newState;
+      }
+    } finally {
+      await direct.logout();
+    }
+    const told: number[] = [];
+    let since = first.state;
+    for (let call = 0; call < 5; call++) {
+      const response = await api.request({
+        url: `/api/mailboxes/${idOf('INBOX')}/changes?since=${encodeURIComponent(since)}&maxChanges=1`,
+      });
+      expect(response.statusCode, response.body).toBe(200);
+      const part = response.json<MailboxChanges>();
+      told.push(...part.updated.map((r) => r.uid));
+      since = part.newState;
+      if (!part.hasMoreChanges) break;
+    }
+    expect(told).toEqual([3, 5, 7]);
+  });
+
   it('makes a client start over from a state the change log cannot answer', async () => {
     const user = await newUser('scan-lost', 6);
     const api = await signedIn(await app(), user);

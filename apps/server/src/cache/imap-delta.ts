@@ -127,6 +127,8 @@ export interface Delta {
   rows: DeltaRow[];
   /** UIDs expunged since `from` (may include UIDs never known: RFC 7162 allows a superset). */
   vanished: number[];
+  /** Set when `rows` hold only the changes up to this modseq (the rest are left for later). */
+  completeTo?: bigint;
 }
 
 /**

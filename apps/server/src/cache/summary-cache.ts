@@ -948,6 +948,7 @@ export class SummaryCache {
     keys: MailboxKeys,
     since: string,
     until: string,
+    maxChanges: number,
   ): Promise<Delta> {
     const from = modseqNumber(since);
     const to = modseqNumber(until);
@@ -966,11 +967,28 @@ export class SummaryCache {
       generations.map((generation, i) => ({ generation, entry: unpackLoggedChange(texts[i] ?? null) })),
     );
     if (!replayed) throw new AppErrors.InvalidCursor();
-    const flags = await fetchFlags(client, [...replayed.changed.keys()]);
-    const rows = [...replayed.changed]
+    // Flags are fetched only for what this answer can carry: up to the generation of the
+    // maxChanges-th change (the caller cuts there too); the rest comes with the next call.
+    let changed = [...replayed.changed].sort((a, b) => (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0));
+    let complete: bigint | undefined;
+    if (changed.length > maxChanges) {
+      const cut = changed[maxChanges - 1]![1];
+      changed = changed.filter(([, generation]) => generation <= cut);
+      complete = cut;
+    }
+    const flags = await fetchFlags(
+      client,
+      changed.map(([uid]) => uid),
+    );
+    const rows = changed
       .filter(([uid]) => flags.has(uid))
       .map(([uid, generation]) => ({ uid, flags: flags.get(uid)!, modseq: generation }));
-    return { from: since, rows, vanished: [...replayed.removed] };
+    return {
+      from: since,
+      rows,
+      vanished: [...replayed.removed],
+      ...(complete === undefined ? {} : { completeTo: complete }),
+    };
   }
 
   /**
@@ -1039,7 +1057,7 @@ export class SummaryCache {
         synced?.delta && synced.delta.from === since.modseq
           ? synced.delta
           : scanned
-            ? await this.loggedDelta(client, keys, since.modseq, modseq)
+            ? await this.loggedDelta(client, keys, since.modseq, modseq, request.maxChanges)
             : await fetchDelta(client, since.modseq);
       const gone = new Set(delta.vanished);
       let rows = delta.rows
@@ -1051,6 +1069,10 @@ export class SummaryCache {
         const cut = rows[request.maxChanges - 1]!.modseq;
         rows = rows.filter((row) => row.modseq <= cut);
         newState = stateOf(state.uidValidity, scanned ? scanModseq(cut) : String(cut));
+        hasMoreChanges = true;
+      }
+      if (delta.completeTo !== undefined && !hasMoreChanges) {
+        newState = stateOf(state.uidValidity, scanModseq(delta.completeTo));
         hasMoreChanges = true;
       }
       const uids = rows.map((row) => row.uid);
