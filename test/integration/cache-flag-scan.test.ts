@@ -2,6 +2,8 @@ import { ErrorCodes, type MailboxChanges, type MessagePage } from '@westwind/con
 import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, inject, it } from 'vitest';
+import { keysFor, RedisCache } from '../../apps/server/dist/cache/redis-cache.js';
+import { UidIndex } from '../../apps/server/dist/cache/uid-index.js';
 import { BASIC_IMAP_HOST } from '../../infra/stack/index.ts';
 import {
   allRows,
@@ -12,6 +14,7 @@ import {
   imap,
   newUser,
   page,
+  serverUids,
   signedIn,
   verify,
 } from '../fault/cache-support.ts';
@@ -275,5 +278,72 @@ describe('summary cache on a server without CONDSTORE (bounded flags scan)', () 
     const delta = (await response.json()) as MailboxChanges;
     expect(delta.updated.map((r) => [r.uid, r.flags.flagged])).toEqual([[2, true]]);
     expect(delta.newState).toBe(event.state);
+  });
+
+  it('drops a folder’s cached flags whole when over the account’s bound, and its clients start over', async () => {
+    const user = await newUser('scan-bound', 150);
+    const api = await signedIn(
+      await app({ CACHE_FLAG_SCAN_WINDOW: '10', CACHE_MAX_SUMMARIES_PER_ACCOUNT: '100' }),
+      user,
+    );
+    const first = await page(api, 'INBOX', { limit: 5 });
+    // 30 pages of 5: past 100 cached rows the bound is enforced (every 20 writes).
+    const rows = await allRows(api, 'INBOX', 5);
+    expect(rows.map((r) => r.uid)).toEqual(await serverUids(user, 'INBOX'));
+    const stale = await api.request({
+      url: `/api/mailboxes/${idOf('INBOX')}/changes?since=${encodeURIComponent(first.state)}`,
+    });
+    expect(stale.json().error?.code).toBe(ErrorCodes.INVALID_CURSOR);
+    const again = await page(api, 'INBOX', { limit: 5 });
+    expect((await changes(api, 'INBOX', again.state)).updated).toEqual([]);
+    expect((await verify(user)).mismatches).toEqual([]);
+  });
+
+  it('refuses to commit a scan whose cached flags went meanwhile, and to refill a gone summary hash', async () => {
+    const redis = new Redis(inject('stack').REDIS_URL);
+    const cache = new RedisCache(redis);
+    const keys = keysFor(`scan-race-${Date.now()}`, idOf('INBOX'));
+    try {
+      const token = await cache.lock(keys);
+      expect(token).not.toBeNull();
+      const base = {
+        token: token!,
+        uidValidity: '7',
+        uidNext: 4,
+        index: UidIndex.fromUids([1, 2, 3]),
+        removed: [],
+        flags: [] as [number, string][],
+      };
+      const scan = { logEntry: null, unread: 0, nextFrom: 0, stubs: [[3, '[0]']] as [number, string][] };
+      expect(
+        await cache.commit(keys, {
+          ...base,
+          reset: true,
+          modseq: 's1048576',
+          scan: { ...scan, needsSummaries: false },
+        }),
+      ).toBe('committed');
+      expect(await redis.hget(keys.summaries, '3')).toBe('[0]\n');
+      await redis.del(keys.summaries);
+      // A scan that compared with cached flags, committed after they were evicted.
+      expect(
+        await cache.commit(keys, {
+          ...base,
+          reset: false,
+          modseq: 's1048577',
+          scan: { ...scan, needsSummaries: true },
+        }),
+      ).toBe('baseline-lost');
+      expect((await redis.hget(keys.meta, 'ms')) ?? '').toBe('s1048576');
+      // A page's summaries are not written into the gone hash either.
+      expect(await cache.putPacked(keys, { uidValidity: '7', modseq: 's1048576' }, [[3, '[0]\n[1]']])).toBe(
+        false,
+      );
+      expect(await redis.exists(keys.summaries)).toBe(0);
+      await cache.unlock(keys, token!);
+    } finally {
+      await cache.drop(keys).catch(() => {});
+      redis.disconnect();
+    }
   });
 });

@@ -70,7 +70,7 @@ function unpackAddresses(value: unknown): EmailAddress[] | null {
  * next scan compares with. A read of the summary counts it as a miss, not as corrupt.
  */
 export function isFlagsStub(value: string): boolean {
-  return value.indexOf('\n') === value.length - 1;
+  return value.length > 1 && value.indexOf('\n') === value.length - 1;
 }
 
 /** The summary without `mailboxId` and `uid` (the hash field is the UID; the key names the mailbox). */

@@ -74,9 +74,15 @@ export interface CachedView {
   observed: Sighting | null;
 }
 
-/** Writes summaries only while the mailbox is still at the state they were read at. */
+/**
+ * Writes summaries only while the mailbox is still at the state they were read at. For a
+ * flags-scanned mailbox (ms `s…`) never into a summary hash that is gone: the cached flags are
+ * what the next scan compares with, and a hash holding only this page would hide that the rest
+ * went (the next sync starts a new era instead).
+ */
 const PUT_SUMMARIES = `
 if redis.call('HGET', KEYS[1], 'uv') ~= ARGV[1] or redis.call('HGET', KEYS[1], 'ms') ~= ARGV[2] then return 0 end
+if string.sub(ARGV[2], 1, 1) == 's' and redis.call('EXISTS', KEYS[2]) == 0 then return 0 end
 for i = 4, #ARGV, 2 do redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 1]) end
 redis.call('PEXPIRE', KEYS[2], ARGV[3])
 return 1`;
@@ -84,17 +90,19 @@ return 1`;
 /**
  * The sync's commit, atomic and fenced by the lock token: KEYS meta, index, history, summaries,
  * lock, log. ARGV: token, reset (0/1), uv, ms, un, n, idx, log entry, unread, scan-from (the last
- * three '' when not known), removedCount, stubCount, summary TTL, removed…, stub uid/flags
- * pairs, then uid/flags pairs. Flags replace only the text before the first newline of a cached
+ * three '' when not known), removedCount, stubCount, summary TTL, needs-summaries (0/1),
+ * removed…, stub uid/flags pairs, then uid/flags pairs. Returns 0 when the lock was lost, 2 when
+ * a flags-scanned mailbox's cached summaries are gone (the caller starts a new era), else 1. Flags replace only the text before the first newline of a cached
  * value (see codec.ts); a stub (`flags\n`) is written only where nothing is cached. Log fields
  * are `s<generation>`; past the bound the oldest goes.
  */
 const COMMIT = `
 if redis.call('GET', KEYS[5]) ~= ARGV[1] then return 0 end
+if ARGV[14] == '1' and redis.call('EXISTS', KEYS[4]) == 0 then return 2 end
 if ARGV[2] == '1' then redis.call('DEL', KEYS[4], KEYS[3], KEYS[6]) end
 local removed = tonumber(ARGV[11])
 local stubs = tonumber(ARGV[12])
-local at = 14
+local at = 15
 for i = at, at + removed - 1 do redis.call('HDEL', KEYS[4], ARGV[i]) end
 at = at + removed
 for i = at, at + 2 * stubs - 1, 2 do redis.call('HSETNX', KEYS[4], ARGV[i], ARGV[i + 1] .. '\\n') end
@@ -178,6 +186,17 @@ type Scripted = Redis & {
   wwCacheReadView(...keys: string[]): Promise<[string[], string | null, string | null, string | null]>;
 };
 
+/** What a flags scan adds to a commit (flag-scan.ts). */
+export interface ScanCommit {
+  logEntry: string | null;
+  unread: number | null;
+  nextFrom: number;
+  /** Flags kept for rows without a cached summary (written only where nothing is cached). */
+  stubs: [number, string][];
+  /** The scan compared with cached flags: refuse the commit if they are gone meanwhile. */
+  needsSummaries: boolean;
+}
+
 export interface CommitInput {
   token: string;
   reset: boolean;
@@ -188,7 +207,7 @@ export interface CommitInput {
   removed: number[];
   flags: [number, string][];
   /** For a flags-scanned mailbox: this generation's log entry, unseen count and next slice. */
-  scan?: { logEntry: string | null; unread: number | null; nextFrom: number; stubs: [number, string][] };
+  scan?: ScanCommit;
 }
 
 const PARSED_INDEXES_KEPT = 16;
@@ -315,8 +334,8 @@ export class RedisCache {
     await this.redis.wwCacheUnlock(keys.lock, token);
   }
 
-  /** False when the lock was lost meanwhile (expired and taken): nothing was written. */
-  async commit(keys: MailboxKeys, input: CommitInput): Promise<boolean> {
+  /** Nothing is written unless `committed` (the lock expired and was taken, or see COMMIT). */
+  async commit(keys: MailboxKeys, input: CommitInput): Promise<'committed' | 'lock-lost' | 'baseline-lost'> {
     const args: (string | number)[] = [
       input.token,
       input.reset ? '1' : '0',
@@ -331,6 +350,7 @@ export class RedisCache {
       input.removed.length,
       input.scan?.stubs.length ?? 0,
       SUMMARY_TTL_MS,
+      input.scan?.needsSummaries ? '1' : '0',
       ...input.removed.map(String),
       ...(input.scan?.stubs ?? []).flatMap(([uid, flags]) => [String(uid), flags]),
       ...input.flags.flatMap(([uid, flags]) => [String(uid), flags]),
@@ -344,7 +364,7 @@ export class RedisCache {
       keys.log,
       ...args,
     );
-    return ok === 1;
+    return ok === 1 ? 'committed' : ok === 2 ? 'baseline-lost' : 'lock-lost';
   }
 
   /** Whether any summary (or flags stub) of the mailbox is cached. */
@@ -377,7 +397,12 @@ export class RedisCache {
    * first (never `keys`' own), then the lowest UIDs of `keys`' mailbox. Returns the account's
    * summary bytes (MEMORY USAGE, sampled) for the metric.
    */
-  async enforceBound(keys: MailboxKeys, index: UidIndex, maxSummaries: number): Promise<number> {
+  async enforceBound(
+    keys: MailboxKeys,
+    index: UidIndex,
+    maxSummaries: number,
+    scanned = false,
+  ): Promise<number> {
     const mailboxes = await this.redis.zrange(keys.lru, '0', '-1');
     const tag = keys.lru.slice(0, -':lru'.length);
     const sizes = await Promise.all(mailboxes.map((m) => this.redis.hlen(`${tag}:s:${m}`)));
@@ -388,7 +413,11 @@ export class RedisCache {
       await this.redis.zrem(keys.lru, mailboxes[i]!);
       total -= sizes[i]!;
     }
-    if (total > maxSummaries) {
+    if (total > maxSummaries && scanned) {
+      // A flags-scanned mailbox's cached flags are what tells a change: dropping some would hide
+      // changes to those rows, dropping all makes its next sync start a new era.
+      await this.redis.del(keys.summaries);
+    } else if (total > maxSummaries) {
       const excess = index.takeAsc(total - maxSummaries);
       for (let i = 0; i < excess.length; i += 1000) await this.dropFields(keys, excess.slice(i, i + 1000));
     }

@@ -79,7 +79,14 @@ import {
   unselect,
 } from './imap-delta.js';
 import { type CacheMetrics, cacheMetrics } from './metrics.js';
-import { ACCOUNT_WIDE, type CachedView, keysFor, type MailboxKeys, RedisCache } from './redis-cache.js';
+import {
+  ACCOUNT_WIDE,
+  type CachedView,
+  keysFor,
+  type MailboxKeys,
+  RedisCache,
+  type ScanCommit,
+} from './redis-cache.js';
 import { type RenderedPage, RenderedPages } from './rendered-pages.js';
 import type { UidIndex } from './uid-index.js';
 
@@ -144,6 +151,11 @@ class CacheUnavailable extends Error {}
 interface Synced {
   view: CachedView;
   delta: Delta | null;
+  /**
+   * A flags-scanned view as another sync committed it, taken while that sync held the mailbox
+   * past the wait: consistent (its change log answers), but not checked against the server now.
+   */
+  unverified?: boolean;
 }
 
 /** What a sync writes (see RedisCache.commit). */
@@ -154,7 +166,7 @@ interface SyncPlan {
   removed: number[];
   flags: [number, string][];
   delta: Delta | null;
-  scan?: { logEntry: string | null; unread: number | null; nextFrom: number; stubs: [number, string][] };
+  scan?: ScanCommit;
 }
 
 function packedFlags(flags: Set<string>): string {
@@ -366,7 +378,7 @@ export class SummaryCache {
         const synced = await this.syncLocked(client, keys, state, who, wanted);
         if (!synced) return null;
         view = synced.view;
-        await this.sawSynced(keys, accountKey, view, seen.seenAt);
+        await this.sawSynced(keys, accountKey, synced, seen.seenAt);
       }
       return await this.servePage(client, keys, view, query, sorted);
     } catch (error) {
@@ -401,7 +413,7 @@ export class SummaryCache {
       if (view && upToDate(view, seen.state)) return;
       lock ??= await lockCurrent(client, path, seen.state, 'cache refresh');
       const synced = await this.syncLocked(client, keys, seen.state, who, () => uids);
-      if (synced) await this.sawSynced(keys, accountKey, synced.view, seen.seenAt);
+      if (synced) await this.sawSynced(keys, accountKey, synced, seen.seenAt);
     } catch (error) {
       if (error instanceof CacheUnavailable) this.markDown(error.cause);
       else this.log.warn({ err: error }, 'summary cache: refresh after an action failed');
@@ -530,10 +542,11 @@ export class SummaryCache {
   private async sawSynced(
     keys: MailboxKeys,
     accountKey: string,
-    view: CachedView,
+    synced: Synced,
     seenAt: number,
   ): Promise<void> {
-    if (!isScanModseq(view.meta.modseq)) return;
+    const { view } = synced;
+    if (!isScanModseq(view.meta.modseq) || synced.unverified) return;
     await this.sawState(keys, accountKey, stateOf(view.meta.uidValidity, view.meta.modseq), seenAt);
   }
 
@@ -630,7 +643,8 @@ export class SummaryCache {
     wanted?: (index: UidIndex) => readonly number[],
   ): Promise<Synced | null> {
     let token = await this.r(this.redis.lock(keys));
-    for (let waited = 0; !token && waited < this.lockWaitMs; waited += 50) {
+    const waited = !token;
+    for (let waitedMs = 0; !token && waitedMs < this.lockWaitMs; waitedMs += 50) {
       await sleep(50);
       if (state.modseq === null) {
         // No state to compare a view with: take the lock once the other sync is done and scan
@@ -643,40 +657,52 @@ export class SummaryCache {
     }
     if (!token) {
       this.metrics.fallbacks.inc({ reason: 'sync-locked' });
-      return null;
+      if (state.modseq !== null) return null;
+      const view = await this.readView(keys);
+      return view && isScanModseq(view.meta.modseq) && view.meta.uidValidity === state.uidValidity
+        ? { view, delta: null, unverified: true }
+        : null;
     }
     try {
       const current = await this.readView(keys);
       if (current && upToDate(current, state)) return { view: current, delta: null };
-      const plan =
+      let plan =
         state.modseq === null
-          ? await this.scanPlan(client, keys, state, current, wanted)
+          ? await this.scanPlan(client, keys, state, current, wanted, { waited, reset: false })
           : await this.deltaPlan(client, state, state.modseq, current);
-      if (plan.reset) await this.r(this.redis.remember(keys, who));
-      const { index } = plan;
-      // Seen by NOOP, the state has no UIDNEXT: what the session knows (imapflow raises it on every
-      // FETCH) is exact enough, since only expunged UIDs can lie between it and the server's.
-      const uidNext =
-        state.uidNext ??
+      // The session's UIDNEXT (imapflow raises it on every FETCH) or a STATUS from before a wait
+      // may be behind: UIDNEXT never goes down, so the highest known is the one to keep.
+      const uidNextOf = (index: UidIndex) =>
         Math.max(
+          state.uidNext ?? 1,
           client.mailbox ? client.mailbox.uidNext : 1,
           (index.takeDesc(1)[0] ?? 0) + 1,
           current?.meta.uidNext ?? 1,
         );
-      const committed = await this.r(
-        this.redis.commit(keys, {
-          token,
-          reset: plan.reset,
-          uidValidity: state.uidValidity,
-          modseq: plan.modseq,
-          uidNext,
-          index,
-          removed: plan.removed,
-          flags: plan.flags,
-          ...(plan.scan ? { scan: plan.scan } : {}),
-        }),
-      );
-      if (!committed) return null;
+      const commit = () =>
+        this.r(
+          this.redis.commit(keys, {
+            token,
+            reset: plan.reset,
+            uidValidity: state.uidValidity,
+            modseq: plan.modseq,
+            uidNext: uidNextOf(plan.index),
+            index: plan.index,
+            removed: plan.removed,
+            flags: plan.flags,
+            ...(plan.scan ? { scan: plan.scan } : {}),
+          }),
+        );
+      let outcome = await commit();
+      if (outcome === 'baseline-lost') {
+        // The cached flags went while this sync ran (evicted, over the bound): start a new era.
+        plan = await this.scanPlan(client, keys, state, current, wanted, { waited, reset: true });
+        outcome = await commit();
+      }
+      if (outcome !== 'committed') return null;
+      if (plan.reset) await this.r(this.redis.remember(keys, who));
+      const { index } = plan;
+      const uidNext = uidNextOf(index);
       const meta = {
         uidValidity: state.uidValidity,
         modseq: plan.modseq,
@@ -739,7 +765,8 @@ export class SummaryCache {
     keys: MailboxKeys,
     state: ImapState,
     current: CachedView | null,
-    wanted?: (index: UidIndex) => readonly number[],
+    wanted: ((index: UidIndex) => readonly number[]) | undefined,
+    options: { waited: boolean; reset: boolean },
   ): Promise<SyncPlan> {
     const previous = current && isScanModseq(current.meta.modseq) ? modseqNumber(current.meta.modseq) : null;
     // The flags a change is told by are the cached ones (a summary, or a flags stub written by an
@@ -748,6 +775,7 @@ export class SummaryCache {
     const baselineLost =
       current !== null && current.index.count > 0 && !(await this.r(this.redis.hasSummaries(keys)));
     const reset =
+      options.reset ||
       !current ||
       previous === null ||
       current.meta.uidValidity !== state.uidValidity ||
@@ -756,14 +784,19 @@ export class SummaryCache {
     let index: UidIndex;
     let added: number[] = [];
     let removed: number[] = [];
+    // After waiting for another sync, what was asked before is old: ask the session again.
+    if (options.waited) await client.noop();
     // STATUS ran before the lock's SELECT: the selected view is as new or newer.
     const exists = client.mailbox ? client.mailbox.exists : state.messages;
+    const sessionUidNext = client.mailbox ? client.mailbox.uidNext : 0;
     if (reset) {
       index = await uidSearchAll(client);
       this.metrics.fullResyncs.inc();
     } else if (
+      !options.waited &&
       state.messages === current.meta.count &&
       exists === current.meta.count &&
+      sessionUidNext <= current.meta.uidNext &&
       (state.uidNext !== null ? state.uidNext === current.meta.uidNext : state.maxUid === current.index.max)
     ) {
       // Nothing arrived (UIDNEXT, or the highest UID) and, with the count unchanged, nothing was
@@ -817,7 +850,8 @@ export class SummaryCache {
       delta,
       scan: {
         logEntry: found > 0 && !reset ? packLoggedChange({ changed: touched, removed }) : null,
-        unread: state.unseen,
+        needsSummaries: !reset && current.index.count > 0,
+        unread: options.waited ? await countUnseen(client) : state.unseen,
         nextFrom: scan.nextFrom,
         stubs,
       },
@@ -880,7 +914,9 @@ export class SummaryCache {
     }
     await this.r(this.redis.putPacked(keys, view.meta, entries));
     if (++this.writes % 20 === 1) {
-      const bytes = await this.r(this.redis.enforceBound(keys, view.index, this.maxSummaries));
+      const bytes = await this.r(
+        this.redis.enforceBound(keys, view.index, this.maxSummaries, isScanModseq(view.meta.modseq)),
+      );
       this.metrics.accountBytes.observe(bytes);
     }
     return found;
@@ -1024,7 +1060,7 @@ export class SummaryCache {
             view && upToDate(view, state)
               ? { view, delta: null }
               : await this.syncLocked(client, keys, state, request.who);
-          if (synced) await this.sawSynced(keys, request.accountKey, synced.view, seen.seenAt);
+          if (synced) await this.sawSynced(keys, request.accountKey, synced, seen.seenAt);
         } catch (error) {
           if (!(error instanceof CacheUnavailable)) throw error;
           this.markDown(error.cause);
