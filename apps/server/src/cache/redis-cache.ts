@@ -367,11 +367,6 @@ export class RedisCache {
     return ok === 1 ? 'committed' : ok === 2 ? 'baseline-lost' : 'lock-lost';
   }
 
-  /** Whether any summary (or flags stub) of the mailbox is cached. */
-  async hasSummaries(keys: MailboxKeys): Promise<boolean> {
-    return (await this.redis.exists(keys.summaries)) === 1;
-  }
-
   /** The change log entries of `modseqs` (null where missing). */
   async readLog(keys: MailboxKeys, modseqs: string[]): Promise<(string | null)[]> {
     if (modseqs.length === 0) return [];

@@ -237,6 +237,11 @@ export class SummaryCache {
     return this.cache !== null && this.freshMs > 0 && Date.now() >= this.downUntil;
   }
 
+  /** A server without mod-sequences while the flags scan is off (CACHE_FLAG_SCAN_WINDOW=0). */
+  private uncached(state: ImapState): boolean {
+    return state.modseq === null && this.flagScanWindow === 0;
+  }
+
   private get redis(): RedisCache {
     if (!this.cache) throw new CacheUnavailable('no redis');
     return this.cache;
@@ -351,7 +356,7 @@ export class SummaryCache {
       const seen = await this.observeServer(client, path, keys, accountKey, 'message list');
       lock = seen.lock;
       const { state } = seen;
-      if (!state || (state.modseq === null && this.flagScanWindow === 0)) {
+      if (!state || this.uncached(state)) {
         this.metrics.fallbacks.inc({ reason: state ? 'no-condstore' : 'no-state' });
         return null;
       }
@@ -408,7 +413,7 @@ export class SummaryCache {
     try {
       const seen = await this.observeServer(client, path, keys, accountKey, 'cache refresh');
       lock = seen.lock;
-      if (!seen.state || (seen.state.modseq === null && this.flagScanWindow === 0)) return;
+      if (!seen.state || this.uncached(seen.state)) return;
       const view = await this.readView(keys);
       if (view && upToDate(view, seen.state)) return;
       lock ??= await lockCurrent(client, path, seen.state, 'cache refresh');
@@ -695,7 +700,9 @@ export class SummaryCache {
         );
       let outcome = await commit();
       if (outcome === 'baseline-lost') {
-        // The cached flags went while this sync ran (evicted, over the bound): start a new era.
+        // A change is told by the cached flags (a summary, or a stub an earlier scan wrote). Once
+        // they are gone (evicted, over the account's bound) nothing can tell what changed since:
+        // the cache starts again, and with it every client, from a new era.
         plan = await this.scanPlan(client, keys, state, current, wanted, { waited, reset: true });
         outcome = await commit();
       }
@@ -769,17 +776,11 @@ export class SummaryCache {
     options: { waited: boolean; reset: boolean },
   ): Promise<SyncPlan> {
     const previous = current && isScanModseq(current.meta.modseq) ? modseqNumber(current.meta.modseq) : null;
-    // The flags a change is told by are the cached ones (a summary, or a flags stub written by an
-    // earlier scan). Once they are gone (evicted, over the account's bound) nothing can tell what
-    // changed since: the cache starts again, and with it every client, from a new era.
-    const baselineLost =
-      current !== null && current.index.count > 0 && !(await this.r(this.redis.hasSummaries(keys)));
     const reset =
       options.reset ||
       !current ||
       previous === null ||
       current.meta.uidValidity !== state.uidValidity ||
-      baselineLost ||
       nextGeneration(previous) === null;
     let index: UidIndex;
     let added: number[] = [];
@@ -1047,7 +1048,7 @@ export class SummaryCache {
       if (!state) throw new AppErrors.MailboxNotFound();
       // Without mod-sequences only the cache's own change log can answer (flags scan).
       const scanned = state.modseq === null;
-      if (scanned && (this.flagScanWindow === 0 || !this.cache))
+      if (this.uncached(state) || (scanned && !this.cache))
         throw new AppErrors.NotImplemented('Changes on this mail server');
       if (since.uidValidity !== state.uidValidity || scanned !== isScanModseq(since.modseq))
         throw new AppErrors.InvalidCursor();
